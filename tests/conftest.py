@@ -1,0 +1,65 @@
+"""Shared test fixtures: the real corpora beside the checkout, a fresh store, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SHARED = Path(os.environ.get("THREADMINER_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+SEED_PAGE = SHARED / "seed" / "000_5e5b23e449ced77a.txt"
+
+
+def corpus_path(*parts: str) -> Path:
+    """A path inside ../shared/corpus, or skip the test with the reason shown."""
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"corpus not available: {path} is absent (tests read ../shared/corpus beside the checkout)")
+    return path
+
+
+def seed_page() -> Path:
+    if not SEED_PAGE.exists():
+        pytest.skip(f"seed page not available: {SEED_PAGE} is absent")
+    return SEED_PAGE
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    """Path of a fresh store for one test."""
+    return str(tmp_path / "store.sqlite3")
+
+
+class Cli:
+    """Runs `threadminer` in-process, like a user would, with its own store."""
+
+    def __init__(self, db: str):
+        self.db = db
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: bytes | str | None = None):
+        from threadminer.cli import cli
+
+        return self.runner.invoke(cli, ["--db", self.db, "-q", *map(str, args)], input=input,
+                                  catch_exceptions=False)
+
+    def json(self, *args: str):
+        result = self(*args)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli(db) -> Cli:
+    return Cli(db)
+
+
+def have(program: str) -> bool:
+    return shutil.which(program) is not None

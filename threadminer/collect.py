@@ -1,0 +1,128 @@
+"""Turn SOURCE arguments (paths, "-", URLs, Message-IDs) into stored messages.
+
+Every command goes through `load`: local sources are read and imported into the store (the
+store is the cache every analysis works from), URLs and unknown Message-IDs are fetched from a
+lore-style archive unless `offline` is set. The result names each message read by its store
+key, so analyses can load it back one at a time instead of holding an archive in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterator
+
+from .errors import NotFound, SourceError
+from .message import Message
+from .sources import Item, read
+from .store import ImportResult, Store
+
+RE_URL = re.compile(r"^https?://", re.I)
+RE_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+# A Message-ID given on the command line: local@domain, optionally in angle brackets.
+RE_MSGID_ARG = re.compile(r"^<?([^\s<>/@]+(?:/[^\s<>/@]+)*@[^\s<>@/]+)>?$")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One message a SOURCE held: its store key, and the message as read when it was a page
+    copy (no Message-ID of its own) whose analyses must run on the text the user gave."""
+
+    source: str
+    key: str
+    page: Message | None = None
+
+
+@dataclass
+class LoadResult:
+    loaded: list[Loaded] = field(default_factory=list)
+    imported: ImportResult = field(default_factory=ImportResult)
+
+    @property
+    def thread_ids(self) -> set[int]:
+        return self.imported.thread_ids
+
+
+def looks_like_msgid(arg: str) -> bool:
+    return RE_MSGID_ARG.match(arg) is not None and not os.path.exists(arg)
+
+
+def load(store: Store, sources: list[str], *, offline: bool = False, base: str | None = None,
+         resume: bool = False, progress: Callable[[int], None] | None = None) -> LoadResult:
+    """Import every SOURCE into `store` and list the messages each held."""
+    result = LoadResult()
+    for source in sources:
+        pages: dict[int, Message] = {}
+        items = _items(store, source, offline=offline, base=base, resume=resume)
+        imported = store.add(_watch_pages(items, pages, store), progress)
+        _accumulate(result.imported, imported)
+        for index, key in enumerate(imported.keys):
+            result.loaded.append(Loaded(source, key, pages.get(index)))
+    return result
+
+
+def _watch_pages(items: Iterator[Item], pages: dict[int, Message], store: Store) -> Iterator[Item]:
+    """Pass items through, remembering page copies (they are few and small) by position."""
+    count = 0
+    for item in items:
+        if isinstance(item, Message):
+            if item.id_derived:
+                pages[count] = item
+            count += 1
+        yield item
+
+
+def _accumulate(total: ImportResult, part: ImportResult) -> None:
+    total.messages_new += part.messages_new
+    total.messages_seen += part.messages_seen
+    total.skipped.extend(part.skipped)
+    total.thread_ids |= part.thread_ids
+    total.keys.extend(part.keys)
+
+
+def _items(store: Store, source: str, *, offline: bool, base: str | None, resume: bool) -> Iterator[Item]:
+    if RE_URL.match(source):
+        if offline:
+            raise SourceError(f"{source}: a URL, but --offline is set")
+        from . import lore
+
+        yield from lore.items_for_url(store, source, base=base)
+        return
+    if RE_SCHEME.match(source):
+        raise SourceError(f"{source}: only http and https URLs are fetched")
+    if source != "-" and not os.path.exists(source) and looks_like_msgid(source):
+        mid = RE_MSGID_ARG.match(source).group(1)  # type: ignore[union-attr]
+        if store.has(mid):
+            yield from _stored_thread_items(store, mid)
+            return
+        if offline:
+            raise NotFound(f"not found: <{mid}>")
+        from . import lore
+
+        yield from lore.items_for_msgid(store, mid, base=base)
+        return
+    yield from read(source, store.checkpoints() if resume else None)
+
+
+def _stored_thread_items(store: Store, mid: str) -> Iterator[Item]:
+    """A Message-ID already in the store stands for its whole thread."""
+    thread_id = store.thread_id_of(mid)
+    if thread_id is None:
+        raise NotFound(f"not found: <{mid}>")
+    yield from store.thread_messages(thread_id)
+
+
+def messages(store: Store, result: LoadResult) -> Iterator[tuple[Loaded, Message]]:
+    """Each loaded message, decoded (page copies as the page gave them, under the Message-ID
+    of the stored message they copy)."""
+    for loaded in result.loaded:
+        if loaded.page is not None:
+            msg = loaded.page
+            if loaded.key != msg.message_id:
+                real = loaded.key.split("#", 1)[0]
+                msg = replace(msg, message_id=real)
+            yield loaded, msg
+        else:
+            yield loaded, store.message(loaded.key)
+

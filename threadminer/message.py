@@ -1,0 +1,547 @@
+"""One mail message, decoded: headers cleaned, body as text, patch attachments kept.
+
+`parse_bytes` turns raw RFC 822 bytes (from mbox, maildir, public-inbox, HTTP) into a
+`Message`; the HTML and pasted-text sources build a `Message` directly with `make_message`.
+Everything here survives broken input: unknown or wrong charsets fall back, bad headers are
+dropped, a missing Message-ID becomes a stable derived id. Problems are recorded in
+`Message.defects`, never raised, except `MessageError` for input that is not mail at all.
+"""
+
+from __future__ import annotations
+
+import binascii
+import codecs
+import quopri
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import message_from_bytes
+from email.header import decode_header
+from email.message import Message as EmailMessage
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import format_datetime
+
+from . import mid as midlib
+from .dates import parse_date
+from .people import Person, parse_addresses, parse_person
+
+# Attachments whose text the diff analysis wants (Patchwork and b4 accept the same).
+PATCH_TYPES = frozenset({"text/x-patch", "text/x-diff", "text/x-git-diff", "text/patch", "text/diff",
+                         "application/x-patch", "application/x-diff"})
+PATCH_SUFFIXES = (".patch", ".diff", ".txt", ".log")
+# The largest message threadminer parses; public-inbox's default limit for a message is
+# similar (its mda refuses over ~ 10-30 MB), and lore never carries larger.
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+
+
+class MessageError(ValueError):
+    """The bytes are not a mail message (no headers, binary junk, over the size limit)."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A non-body text part kept for later analysis (patches, logs)."""
+
+    filename: str | None
+    content_type: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """A decoded message. `raw` holds the original bytes when the source had them."""
+
+    message_id: str
+    subject: str
+    author: Person
+    date: datetime | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    body: str
+    attachments: tuple[Attachment, ...] = ()
+    to: str = ""  # the To header, decoded; `recipients` parses it
+    cc: str = ""
+    list_id: str | None = None
+    source: str = ""
+    id_derived: bool = False
+    defects: tuple[str, ...] = ()
+    raw: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def parent_ids(self) -> tuple[str, ...]:
+        """Candidate parents, best first: In-Reply-To, then References from the last."""
+        out: list[str] = []
+        if self.in_reply_to:
+            out.append(self.in_reply_to)
+        for ref in reversed(self.references):
+            if ref not in out:
+                out.append(ref)
+        return tuple(out)
+
+    @property
+    def recipients(self) -> tuple[Person, ...]:
+        """To and Cc, parsed (lazily: kernel mail often carries dozens of addresses)."""
+        return tuple(parse_addresses([v for v in (self.to, self.cc) if v]))
+
+    @property
+    def content_hash(self) -> str:
+        """Identity of the content, blind to whitespace and to list-added subject tags:
+        two copies of one message delivered by different routes hash the same."""
+        digest = hashlib.sha1()
+        digest.update(" ".join(strip_list_footers(self.body).split()).encode("utf-8", "surrogatepass"))
+        for att in self.attachments:
+            digest.update(b"\0")
+            digest.update(" ".join(att.text.split()).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def as_bytes(self) -> bytes:
+        """RFC 822 bytes of the message: the original when known, else rebuilt from fields."""
+        if self.raw is not None:
+            return self.raw
+        return render_rfc822(self)
+
+
+# A footer a list server appends: Mailman's "____" rule, or a "-- " separator, followed by a
+# few lines naming the list ("Foo mailing list", "listinfo", "unsubscribe").
+RE_FOOTER_START = re.compile(r"^(?:_{20,}|-- ?)$", re.M)
+RE_FOOTER_WORDS = re.compile(r"mailing list|listinfo|unsubscribe|list archive", re.I)
+
+
+def strip_list_footers(body: str) -> str:
+    """The body without the footers list servers append (so copies of one message
+    received through different lists compare equal)."""
+    text = body.rstrip()
+    for _ in range(4):
+        starts = [m.start() for m in RE_FOOTER_START.finditer(text)]
+        if not starts:
+            break
+        tail = text[starts[-1]:]
+        if tail.count("\n") > 8 or not RE_FOOTER_WORDS.search(tail):
+            break
+        text = text[: starts[-1]].rstrip()
+    return text
+
+
+# --- header decoding -------------------------------------------------------------------
+
+def decode_header_value(value: object) -> str:
+    """RFC 2047-decode a header value; tolerant of bad charsets and raw 8-bit text."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        # compat32 returns email.header.Header for undecodable 8-bit headers.
+        value = str(value)
+    if "=?" not in value:
+        return _unfold(value)
+    try:
+        parts = decode_header(value)
+    except Exception:  # noqa: BLE001 - any decoding trouble: keep the text as it is
+        return _unfold(value)
+    out = []
+    for chunk, charset in parts:
+        if isinstance(chunk, bytes):
+            out.append(decode_bytes(chunk, charset)[0])
+        else:
+            out.append(chunk)
+    # decode_header drops whitespace between encoded and plain words inconsistently.
+    return _unfold("".join(out) if len(parts) > 1 else out[0] if out else "")
+
+
+def _unfold(value: str) -> str:
+    return " ".join(value.replace("\r", " ").replace("\n", " ").split())
+
+
+RE_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _raw_header_text(value: object) -> str:
+    """A header's text when the message carried raw 8-bit bytes (surrogateescape'd)."""
+    if isinstance(value, str) and not value.isascii() and RE_SURROGATE.search(value):
+        raw = value.encode("ascii", "surrogateescape")
+        return decode_bytes(raw, None)[0]
+    return value if isinstance(value, str) else str(value)
+
+
+def charset_codec(charset: str | None) -> str | None:
+    """The Python codec for a MIME charset name, or None if unknown."""
+    if not charset:
+        return None
+    name = charset.strip().strip('"').strip("'").lower()
+    aliases = {"x-unknown": None, "unknown-8bit": None, "x-user-defined": None, "default": None,
+               "iso-8859-8-i": "iso-8859-8", "ks_c_5601-1987": "cp949", "gb2312": "gbk",
+               "ansi_x3.4-1968": "ascii", "utf8": "utf-8", "us_ascii": "ascii"}
+    if name in aliases:
+        name = aliases[name]
+        if name is None:
+            return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+    """(text, defect) for bytes in a declared charset, falling back as mailers need.
+
+    Order: the declared charset if it decodes cleanly; UTF-8 (the usual truth behind a wrong
+    label); Windows-1252 for the Latin-1 family; finally UTF-8 with replacement characters.
+    """
+    codec = charset_codec(charset)
+    if codec and codec not in ("ascii",):
+        try:
+            return data.decode(codec), None
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        text = data.decode("utf-8")
+        if charset and codec is None:
+            return text, f"unknown charset {charset!r}"
+        return text, None
+    except UnicodeDecodeError:
+        pass
+    defect = f"undecodable bytes for charset {charset!r}" if charset else "8-bit text without charset"
+    if codec is None or codec == "ascii" or codec.startswith(("latin", "iso8859", "cp125")):
+        try:
+            return data.decode("cp1252"), defect
+        except UnicodeDecodeError:
+            pass
+    return data.decode("utf-8", "replace"), defect
+
+
+# --- body extraction -------------------------------------------------------------------
+
+def unflow(text: str, delsp: bool) -> str:
+    """Undo format=flowed (RFC 3676): join soft-broken lines of equal quote depth."""
+    out: list[str] = []
+    pending: str | None = None
+    pending_depth = -1
+    for line in text.split("\n"):
+        if line == "-- ":
+            if pending is not None:
+                out.append(pending)
+                pending = None
+            out.append(line)
+            continue
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):  # space-stuffing
+            content = content[1:]
+        if pending is not None and depth != pending_depth:
+            out.append(pending)
+            pending = None
+        soft = content.endswith(" ")
+        if soft and delsp:
+            content = content[:-1]
+        if pending is None:
+            pending = (">" * depth + " " if depth else "") + content
+            pending_depth = depth
+        else:
+            pending += content
+        if not soft:
+            out.append(pending)
+            pending = None
+    if pending is not None:
+        out.append(pending)
+    return "\n".join(out)
+
+
+def _html_to_text(html: str) -> str:
+    from bs4 import BeautifulSoup  # lazily: only HTML-only mail needs it
+
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style", "head"]):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    return soup.get_text()
+
+
+def _part_text(part: EmailMessage, defects: list[str]) -> str:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - broken transfer encoding: fall back to the raw payload
+        payload = None
+        defects.append("bad transfer encoding")
+    if payload is None:
+        raw = part.get_payload()
+        if isinstance(raw, str):
+            payload = raw.encode("ascii", "surrogateescape")
+        else:
+            return ""
+    text, defect = decode_bytes(payload, part.get_content_charset())
+    if defect:
+        defects.append(defect)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if part.get_content_type() == "text/plain":
+        params = {k.lower(): (v or "").lower() for k, v in part.get_params(failobj=[], header="content-type")}
+        if params.get("format") == "flowed":
+            text = unflow(text, params.get("delsp") == "yes")
+    return text
+
+
+def _filename(part: EmailMessage) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001
+        return None
+    return decode_header_value(name) if name else None
+
+
+def extract_body(msg: EmailMessage) -> tuple[str, tuple[Attachment, ...], tuple[str, ...]]:
+    """(body text, patch/log attachments, defects) from a parsed message.
+
+    The body is the first inline text/plain part (text/html converted when it is the only
+    text). Further text/plain parts that are inline and not named as files are appended to
+    the body, as mail clients show them; named patch-like parts become attachments.
+    """
+    defects: list[str] = []
+    bodies: list[str] = []
+    html: list[str] = []
+    attachments: list[Attachment] = []
+    # Walk with an explicit stack (no recursion on user data), limiting the part count.
+    stack = [msg]
+    seen = 0
+    while stack:
+        part = stack.pop(0)
+        seen += 1
+        if seen > 1000:
+            defects.append("too many MIME parts")
+            break
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                ctype = part.get_content_type()
+                if ctype == "multipart/alternative":
+                    plain = [p for p in payload if p.get_content_type() == "text/plain"]
+                    stack[0:0] = plain[:1] or payload[-1:]
+                else:
+                    stack[0:0] = payload
+            continue
+        ctype = part.get_content_type()
+        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        filename = _filename(part)
+        if ctype == "message/rfc822":
+            continue
+        if not ctype.startswith("text/") and ctype not in PATCH_TYPES:
+            if not (filename and filename.lower().endswith(PATCH_SUFFIXES)):
+                continue
+        if ctype in ("text/html",) and not filename:
+            html.append(_part_text(part, defects))
+            continue
+        text = _part_text(part, defects)
+        is_patchy = ctype in PATCH_TYPES or (filename or "").lower().endswith((".patch", ".diff"))
+        if ctype == "text/plain" and not filename and disposition != "attachment" and not is_patchy:
+            bodies.append(text)
+        elif is_patchy or ctype.startswith("text/"):
+            if not bodies and not filename and ctype == "text/plain":
+                bodies.append(text)
+            else:
+                attachments.append(Attachment(filename, ctype, text))
+    if not bodies and html:
+        bodies.append(_html_to_text(html[0]))
+    body = "\n".join(bodies)
+    return body, tuple(attachments), tuple(dict.fromkeys(defects))
+
+
+# --- whole messages --------------------------------------------------------------------
+
+RE_HEADER_LINE = re.compile(rb"^([!-9;-~]+):[ \t]?")
+# Header names that only mail carries; a block without any of them is not a mail header
+# ("Re: subject" on the first line of a pasted page looks like a header but is not).
+MAIL_HEADERS = frozenset({
+    b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received", b"return-path",
+    b"delivered-to", b"mime-version", b"in-reply-to", b"references", b"content-type", b"sender",
+    b"reply-to", b"list-id", b"x-mailer", b"user-agent", b"dkim-signature", b"x-original-to",
+    b"envelope-to", b"delivery-date", b"authentication-results", b"arc-seal", b"x-received"})
+
+
+def looks_like_mail(data: bytes) -> bool:
+    """True if `data` starts with an RFC 822 header block (a From_ line may precede it)."""
+    head = data[:8192].lstrip(b"\r\n")
+    if head.startswith(b"From "):
+        head = head.split(b"\n", 1)[1] if b"\n" in head else b""
+    known = 0
+    for line in head.split(b"\n", 40)[:40]:
+        line = line.rstrip(b"\r")
+        if not line:
+            break
+        if line[:1] in (b" ", b"\t"):
+            continue
+        m = RE_HEADER_LINE.match(line)
+        if not m:
+            return False
+        if m.group(1).lower() in MAIL_HEADERS:
+            known += 1
+    return known >= 1
+
+
+RE_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_HEADER_PARSER = BytesHeaderParser(policy=compat32)
+
+
+def parse_bytes(raw: bytes, source: str = "") -> Message:
+    """Parse one RFC 822 message; raises MessageError if it is not mail.
+
+    Most list mail is a single text/plain part: for those only the header block goes
+    through the `email` parser and the body is decoded directly, which is several times
+    faster than a full parse. Multipart messages get the full MIME walk.
+    """
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise MessageError(f"message of {len(raw) // (1024 * 1024)} MiB is over the "
+                           f"{MAX_MESSAGE_BYTES // (1024 * 1024)} MiB limit")
+    if raw.startswith(b"From "):  # an mbox From_ line left in front
+        raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+    if not raw.strip():
+        raise MessageError("empty message")
+    if not looks_like_mail(raw):
+        raise MessageError("binary data, not a mail message" if b"\0" in raw[:8192] else "no mail headers")
+    end = RE_HEAD_END.search(raw)
+    head, body = (raw[: end.start() + 1], raw[end.end():]) if end else (raw, b"")
+    headers = _HEADER_PARSER.parsebytes(head)
+    ctype = headers.get_content_type()
+    if ctype.startswith("multipart/") or ctype == "message/rfc822" or not ctype.startswith("text/"):
+        return from_email(message_from_bytes(raw, policy=compat32), source, raw)
+    return from_email(headers, source, raw, body)
+
+
+RE_ADDRESS = re.compile(r"[\w.+=-]+@[\w.-]+")
+
+
+def _single_part_body(headers: EmailMessage, body: bytes) -> tuple[str, tuple[Attachment, ...], tuple[str, ...]]:
+    """Decode the body of a single-part text message from its bytes."""
+    defects: list[str] = []
+    cte = (headers.get("Content-Transfer-Encoding") or "").strip().lower()
+    data = body
+    try:
+        if cte == "base64":
+            data = binascii.a2b_base64(body)
+        elif cte == "quoted-printable":
+            data = quopri.decodestring(body)
+    except (binascii.Error, ValueError):
+        defects.append(f"bad {cte} body")
+        data = body
+    text, defect = decode_bytes(data, headers.get_content_charset())
+    if defect:
+        defects.append(defect)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    ctype = headers.get_content_type()
+    if ctype == "text/html":
+        return _html_to_text(text), (), tuple(defects)
+    params = {k.lower(): (v or "").lower() for k, v in headers.get_params(failobj=[], header="content-type")}
+    if ctype == "text/plain" and params.get("format") == "flowed":
+        text = unflow(text, params.get("delsp") == "yes")
+    filename = _filename(headers)
+    if ctype in PATCH_TYPES or (filename and filename.lower().endswith((".patch", ".diff"))):
+        # A message that is nothing but an attached patch: keep it as the body too.
+        return text, (Attachment(filename, ctype, text),), tuple(defects)
+    return text, (), tuple(defects)
+
+
+def _header(msg: EmailMessage, name: str) -> str:
+    try:
+        value = msg.get(name)
+    except Exception:  # noqa: BLE001
+        return ""
+    if value is None:
+        return ""
+    return decode_header_value(_raw_header_text(value))
+
+
+def _all_headers(msg: EmailMessage, name: str) -> list[str]:
+    try:
+        values = msg.get_all(name) or []
+    except Exception:  # noqa: BLE001
+        return []
+    return [decode_header_value(_raw_header_text(v)) for v in values]
+
+
+def from_email(msg: EmailMessage, source: str, raw: bytes | None, body_bytes: bytes | None = None) -> Message:
+    """Build a Message from a parsed `email.message.Message`.
+
+    With `body_bytes`, `msg` holds only the headers of a single-part text message and the
+    body is decoded here from those bytes.
+    """
+    defects: list[str] = []
+    author = parse_person(_header(msg, "From"))
+    to = ", ".join(_all_headers(msg, "To"))
+    cc = ", ".join(_all_headers(msg, "Cc"))
+    subject = _header(msg, "Subject")
+    date_value = _header(msg, "Date")
+    date = parse_date(date_value)
+    if date_value and date is None:
+        defects.append(f"unparsable date {date_value[:60]!r}")
+    if body_bytes is not None:
+        body, attachments, body_defects = _single_part_body(msg, body_bytes)
+    else:
+        body, attachments, body_defects = extract_body(msg)
+    defects.extend(body_defects)
+    addresses = {a.lower() for a in RE_ADDRESS.findall(" ".join((to, cc)))}
+    if author.email:
+        addresses.add(author.email)
+    message_id = midlib.clean_mid(_header(msg, "Message-ID"))
+    in_reply_to, refs = midlib.references(_header(msg, "In-Reply-To"), _header(msg, "References"),
+                                          addresses, message_id)
+    list_id = _header(msg, "List-Id") or None
+    return make_message(message_id=message_id, subject=subject, author=author, date=date,
+                        in_reply_to=in_reply_to, references=refs, body=body,
+                        attachments=attachments, to=to, cc=cc, list_id=list_id, source=source,
+                        defects=tuple(defects), raw=raw)
+
+
+def make_message(*, message_id: str | None, subject: str, author: Person, date: datetime | None,
+                 body: str, in_reply_to: str | None = None, references: tuple[str, ...] = (),
+                 attachments: tuple[Attachment, ...] = (), to: str = "", cc: str = "", list_id: str | None = None, source: str = "",
+                 defects: tuple[str, ...] = (), raw: bytes | None = None) -> Message:
+    """Build a Message, deriving a stable id when the source gave none."""
+    derived = False
+    if not message_id:
+        derived = True
+        message_id = midlib.derived_mid(author.email or author.name, subject,
+                                        date.isoformat() if date else "", " ".join(body.split()))
+    if in_reply_to == message_id:
+        in_reply_to = None
+    references = tuple(r for r in references if r != message_id)
+    return Message(message_id=message_id, subject=subject, author=author, date=date,
+                   in_reply_to=in_reply_to, references=references, body=body,
+                   attachments=attachments, to=to, cc=cc, list_id=list_id, source=source,
+                   id_derived=derived, defects=defects, raw=raw)
+
+
+def render_rfc822(message: Message) -> bytes:
+    """Rebuild RFC 822 bytes from a Message's fields (for sources without raw mail)."""
+    from email.charset import QP, Charset
+    from email.mime.text import MIMEText
+
+    charset = Charset("utf-8")
+    charset.body_encoding = QP
+    out = MIMEText(message.body, "plain", charset)
+    if message.author.name or message.author.email:
+        out["From"] = _format_person(message.author)
+    if message.subject:
+        out["Subject"] = message.subject
+    if message.date:
+        out["Date"] = format_datetime(message.date)
+    out["Message-ID"] = f"<{message.message_id}>"
+    if message.in_reply_to:
+        out["In-Reply-To"] = f"<{message.in_reply_to}>"
+    if message.references:
+        out["References"] = " ".join(f"<{r}>" for r in message.references)
+    if message.to:
+        out["To"] = message.to
+    if message.cc:
+        out["Cc"] = message.cc
+    if message.list_id:
+        out["List-Id"] = message.list_id
+    return out.as_bytes()
+
+
+def _format_person(person: Person) -> str:
+    from email.header import Header
+    from email.utils import formataddr
+
+    if person.email:
+        return formataddr((str(Header(person.name, "utf-8")) if not person.name.isascii() else person.name,
+                           person.email))
+    return str(Header(person.name, "utf-8")) if not person.name.isascii() else person.name

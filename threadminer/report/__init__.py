@@ -1,0 +1,1 @@
+"""Renderers: they format the value objects they are given and analyse nothing."""
