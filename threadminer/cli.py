@@ -51,15 +51,11 @@ def emit_json(data) -> None:
 
 def json_records(records: Iterable[dict]) -> None:
     """A JSON array written record by record (nothing is held back for the whole list)."""
-    out = click.get_text_stream("stdout")
-    out.write("[")
     first = True
     for record in records:
-        out.write("\n" if first else ",\n")
-        out.write(json.dumps(record, ensure_ascii=False))
+        click.echo(("[\n" if first else ",\n") + json.dumps(record, ensure_ascii=False), nl=False)
         first = False
-    out.write("\n]\n" if not first else "]\n")
-    out.flush()
+    click.echo("[]" if first else "\n]")
 
 
 @contextmanager
@@ -133,6 +129,62 @@ def import_(ctx, sources, as_json, offline, base):
     else:
         click.echo(f"{counts['messages_new']} new, {counts['messages_seen']} already stored, "
                    f"{counts['threads']} threads, {counts['skipped']} skipped")
+
+
+@cli.command()
+@click.argument("target", metavar="[MSGID-or-URL]", required=False)
+@click.option("-o", "--output", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also write the download as an mbox (gzip if FILE ends in .gz).")
+@click.option("--base", metavar="URL", envvar="THREADMINER_BASE",
+              help="Archive for Message-IDs and --query (default https://lore.kernel.org/all/; "
+                   "also [fetch] base in config.toml).")
+@click.option("--query", "-Q", metavar="Q", help="Search the archive (public-inbox query language, passed as is).")
+@click.option("--threads", "whole_threads", is_flag=True, help="With --query: fetch the whole thread of each result.")
+@click.option("--update", is_flag=True,
+              help="Ask only for what is new in the thread MSGID-or-URL names, or in every fetched thread.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was fetched as JSON.")
+@click.pass_context
+def fetch(ctx, target, output, base, query, whole_threads, update, as_json):
+    """Download a thread (or search results) from a lore-style archive and store it.
+
+    MSGID-or-URL is a Message-ID (<id> or id) or a public-inbox URL: .../LIST/ID/ and its
+    /T/, /t/, /raw and /t.mbox.gz forms, lore's /r/ID, or a search URL (?q=...).
+
+    Example: threadminer fetch 20221019234256.GR2703033@dread.disaster.area -o thread.mbox
+    """
+    from . import lore
+
+    if query is not None and (target or update):
+        raise click.UsageError("--query takes no MSGID-or-URL and no --update")
+    if update and output:
+        raise click.UsageError("-o writes one download; use it without --update")
+    if not (target or query is not None or update):
+        raise click.UsageError("give a Message-ID, a URL, --query Q or --update")
+    if whole_threads and query is None:
+        raise click.UsageError("--threads goes with --query")
+    store = open_store(ctx)
+    with errors_as_exit_codes():
+        if update:
+            results = lore.update(store, target, base=base)
+        else:
+            results = [lore.fetch(store, target, query=query, threads=whole_threads, base=base, output=output)]
+    if as_json:
+        if update:
+            json_records(r.as_json() for r in results)
+        else:
+            emit_json(results[0].as_json())
+        return
+    for result in results:
+        counts = result.imported.as_json()
+        if update:
+            click.echo(f"{result.subject!r}: {counts['messages_new']} new, {counts['messages_seen']} already "
+                       f"stored ({result.messages} read from {result.url})")
+            continue
+        click.echo(f"{result.messages} messages from {result.url}: {counts['messages_new']} new, "
+                   f"{counts['messages_seen']} already stored, {counts['threads']} threads, "
+                   f"{counts['skipped']} skipped")
+        if result.output:
+            click.echo(f"wrote {result.output}")
 
 
 def thread_record(info: ThreadInfo, source: str | None) -> dict:
@@ -210,23 +262,90 @@ def show(ctx, source, as_json, rules, offline, base):
     store = open_store(ctx)
     thread_id, _ = resolve_thread(ctx, store, source, offline, base)
     with errors_as_exit_codes():
+        from .ghosts import thread_ghosts
+
         thread = store.thread(thread_id)
+        ghosts = thread_ghosts(store, thread_id, thread)  # missing messages, as quotes tell them
         if as_json:
             info = store.thread_info(thread_id)
             record = thread_record(info, source)
-            record["tree"] = [
-                {"message_id": node.message_id, "depth": depth, "ghost": node.ghost,
-                 "parent": thread.nodes[node.parent].message_id if node.parent in thread.nodes else node.parent,
-                 "rule": node.rule,
-                 "author": node.summary.author if node.summary else None,
-                 "subject": node.summary.subject if node.summary else None,
-                 "date": iso(node.summary.date) if node.summary else None}
-                for node, depth in thread.walk()]
+            record["tree"] = []
+            for node, depth in thread.walk():
+                ghost = ghosts.get(node.message_id) if node.ghost else None
+                record["tree"].append(
+                    {"message_id": node.message_id, "depth": depth, "ghost": node.ghost,
+                     "parent": thread.nodes[node.parent].message_id if node.parent in thread.nodes else node.parent,
+                     "rule": node.rule,
+                     "author": node.summary.author if node.summary else ghost.author if ghost else None,
+                     "subject": node.summary.subject if node.summary else None,
+                     "date": iso(node.summary.date) if node.summary else iso(ghost.date) if ghost else None,
+                     **({"quoted_in": ghost.quoted_in} if ghost else {})})
             emit_json(record)
         else:
             from .report.text import render_thread
 
-            click.echo(render_thread(thread, rules=rules))
+            click.echo(render_thread(thread, rules=rules, ghosts=ghosts))
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON records (see CONTRACT.md).")
+@source_options
+@click.pass_context
+def quotes(ctx, sources, as_json, offline, base):
+    """Who said what in each message of SOURCES: the voices by quote depth, each quoted
+    voice resolved to the message it quotes (in its thread, or a ghost known from quotes).
+
+    Without --json, each body is printed indented by voice under author and date headers.
+
+    Example: threadminer quotes corpus/seed-thread/thread.mbox --json
+    """
+    from .ghosts import iter_quote_trees
+    from .report.quotes import quote_record, render_quote_tree
+
+    store = open_store(ctx)
+    result = load_sources(ctx, store, sources, offline=offline, base=base)
+    with errors_as_exit_codes():
+        trees = iter_quote_trees(store, result)
+        if as_json:
+            json_records(quote_record(tree, source) for source, tree, _ in trees)
+            return
+        for n, (source, tree, context) in enumerate(trees):
+            in_archive = set(context.messages) if context is not None else None
+            click.echo(("\n" if n else "") + render_quote_tree(tree, in_archive))
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON records (see CONTRACT.md).")
+@source_options
+@click.pass_context
+def traces(ctx, sources, as_json, offline, base):
+    """Crash reports and stack traces in the messages of SOURCES (at any quote depth), titled
+    the way syzbot titles them; the same crash seen in several messages is one signature.
+
+    Without --json, one row per signature: title, times seen, who, first message.
+
+    Example: threadminer traces corpus/seed-thread/thread.mbox --json
+    """
+    from .collect import messages
+    from .quotes import parse as quote_tree
+    from .report.traces import render_signatures, trace_record
+    from .traces import find_occurrences, signatures
+
+    store = open_store(ctx)
+    result = load_sources(ctx, store, sources, offline=offline, base=base)
+    with errors_as_exit_codes():
+        found = []
+        for loaded, msg in messages(store, result):
+            if find_occurrences(msg):
+                found.extend(find_occurrences(msg, loaded.source, quote_tree(msg)))
+        groups = signatures(found)
+        if as_json:
+            key_of = {id(occ): sig.key for sig in groups for occ in sig.occurrences}
+            json_records(trace_record(occ, key_of[id(occ)]) for occ in found)
+        else:
+            click.echo(render_signatures(groups))
 
 
 @cli.command()

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 from .errors import NotFound, SourceError
 from .message import Message
-from .sources import Item, read
+from .sources import Item, parallel, read
 from .store import ImportResult, Store
 
 RE_URL = re.compile(r"^https?://", re.I)
@@ -55,6 +55,11 @@ def load(store: Store, sources: list[str], *, offline: bool = False, base: str |
     for source in sources:
         pages: dict[int, Message] = {}
         items = _items(store, source, offline=offline, base=base, resume=resume)
+        if RE_URL.match(source) or (source != "-" and looks_like_msgid(source)):
+            # Download completely before the store's write lock is taken: a slow archive must
+            # not keep other threadminer processes waiting (a thread is small; searches are
+            # capped by the fetch limits).
+            items = iter(list(items))
         imported = store.add(_watch_pages(items, pages, store), progress)
         _accumulate(result.imported, imported)
         for index, key in enumerate(imported.keys):
@@ -83,11 +88,10 @@ def _accumulate(total: ImportResult, part: ImportResult) -> None:
 
 def _items(store: Store, source: str, *, offline: bool, base: str | None, resume: bool) -> Iterator[Item]:
     if RE_URL.match(source):
-        if offline:
-            raise SourceError(f"{source}: a URL, but --offline is set")
         from . import lore
 
-        yield from lore.items_for_url(store, source, base=base)
+        # A message URL whose message is stored is read from the store, --offline or not.
+        yield from lore.items_for_url(store, source, base=base, offline=offline)
         return
     if RE_SCHEME.match(source):
         raise SourceError(f"{source}: only http and https URLs are fetched")
@@ -102,7 +106,11 @@ def _items(store: Store, source: str, *, offline: bool, base: str | None, resume
 
         yield from lore.items_for_msgid(store, mid, base=base)
         return
-    yield from read(source, store.checkpoints() if resume else None)
+    checkpoints = store.checkpoints() if resume else None
+    if parallel.worth_it(source):
+        yield from parallel.read_parallel(source, checkpoints)
+    else:
+        yield from read(source, checkpoints)
 
 
 def _stored_thread_items(store: Store, mid: str) -> Iterator[Item]:

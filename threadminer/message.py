@@ -19,7 +19,6 @@ from datetime import datetime
 from email import message_from_bytes
 from email.header import decode_header
 from email.message import Message as EmailMessage
-from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import format_datetime
 
@@ -90,10 +89,10 @@ class Message:
         """Identity of the content, blind to whitespace and to list-added subject tags:
         two copies of one message delivered by different routes hash the same."""
         digest = hashlib.sha1()
-        digest.update(" ".join(strip_list_footers(self.body).split()).encode("utf-8", "surrogatepass"))
+        digest.update(strip_list_footers(self.body).encode("utf-8", "surrogatepass").translate(None, WHITESPACE))
         for att in self.attachments:
             digest.update(b"\0")
-            digest.update(" ".join(att.text.split()).encode("utf-8", "surrogatepass"))
+            digest.update(att.text.encode("utf-8", "surrogatepass").translate(None, WHITESPACE))
         return digest.hexdigest()
 
     def as_bytes(self) -> bytes:
@@ -103,6 +102,9 @@ class Message:
         return render_rfc822(self)
 
 
+# ASCII whitespace, deleted with bytes.translate (a C loop: far faster than split/join on
+# megabyte patches).
+WHITESPACE = b" \t\n\r\f\v"
 # A footer a list server appends: Mailman's "____" rule, or a "-- " separator, followed by a
 # few lines naming the list ("Foo mailing list", "listinfo", "unsubscribe").
 RE_FOOTER_START = re.compile(r"^(?:_{20,}|-- ?)$", re.M)
@@ -112,7 +114,8 @@ RE_FOOTER_WORDS = re.compile(r"mailing list|listinfo|unsubscribe|list archive", 
 def strip_list_footers(body: str) -> str:
     """The body without the footers list servers append (so copies of one message
     received through different lists compare equal)."""
-    text = body.rstrip()
+    # Footers sit at the end: search only the tail (bodies can be megabytes of patch).
+    head, text = (body[:-4096], body[-4096:].rstrip()) if len(body) > 4096 else ("", body.rstrip())
     for _ in range(4):
         starts = [m.start() for m in RE_FOOTER_START.finditer(text)]
         if not starts:
@@ -121,7 +124,7 @@ def strip_list_footers(body: str) -> str:
         if tail.count("\n") > 8 or not RE_FOOTER_WORDS.search(tail):
             break
         text = text[: starts[-1]].rstrip()
-    return text
+    return head + text
 
 
 # --- header decoding -------------------------------------------------------------------
@@ -377,42 +380,108 @@ def looks_like_mail(data: bytes) -> bool:
     return known >= 1
 
 
-RE_HEAD_END = re.compile(rb"\r?\n\r?\n")
-_HEADER_PARSER = BytesHeaderParser(policy=compat32)
+def split_head_body(raw: bytes) -> tuple[bytes, bytes]:
+    """(header block with its last newline, body) at the first empty line."""
+    lf = raw.find(b"\n\n")
+    crlf = raw.find(b"\r\n\r\n")
+    if crlf != -1 and (lf == -1 or crlf < lf):
+        return raw[: crlf + 2], raw[crlf + 4:]
+    if lf != -1:
+        return raw[: lf + 1], raw[lf + 2:]
+    return raw, b""
+
+
+def scan_header_block(head: bytes) -> list[tuple[str, str]] | None:
+    """(name, value) pairs of an RFC 822 header block, or None if a line is no header.
+
+    Values keep their folding ("a\\n\\tb"), as the `email` package's compat32 policy
+    does; bytes that are not ASCII are kept as surrogate escapes for later charset guessing.
+    Two regular-expression passes do what `email.parser.HeaderParser` does line by line:
+    several times faster on kernel mail, which carries dozens of Received/ARC/DKIM headers.
+    """
+    text = head.decode("ascii", "surrogateescape").replace("\r\n", "\n")
+    if RE_NOT_HEADER_LINE.search(text) or text[:1] in (" ", "\t"):
+        return None
+    return [(m.group(1), m.group(2).rstrip("\n")) for m in RE_HEADER_FIELD.finditer(text)]
+
+
+# A line of a header block that is neither "Name: value" nor a folded continuation.
+RE_NOT_HEADER_LINE = re.compile(r"^(?![ \t]|[!-9;-~]+:|$)", re.M)
+# One header field with its folded continuation lines.
+RE_HEADER_FIELD = re.compile(r"^([!-9;-~]+):[ \t]*((?:.*)(?:\n[ \t].*)*)", re.M)
+
+
 
 
 def parse_bytes(raw: bytes, source: str = "") -> Message:
     """Parse one RFC 822 message; raises MessageError if it is not mail.
 
-    Most list mail is a single text/plain part: for those only the header block goes
-    through the `email` parser and the body is decoded directly, which is several times
-    faster than a full parse. Multipart messages get the full MIME walk.
+    Most list mail is a single text/plain part: for those the header block is scanned
+    directly and the body decoded from its bytes, several times faster than a full parse.
+    Multipart messages get the `email` package's full MIME walk.
     """
     if len(raw) > MAX_MESSAGE_BYTES:
         raise MessageError(f"message of {len(raw) // (1024 * 1024)} MiB is over the "
                            f"{MAX_MESSAGE_BYTES // (1024 * 1024)} MiB limit")
     if raw.startswith(b"From "):  # an mbox From_ line left in front
         raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+    raw = raw.lstrip(b"\r\n")
     if not raw.strip():
         raise MessageError("empty message")
-    if not looks_like_mail(raw):
+    head, body = split_head_body(raw)
+    pairs = scan_header_block(head)
+    if pairs is None or not any(name.lower().encode() in MAIL_HEADERS for name, _ in pairs):
         raise MessageError("binary data, not a mail message" if b"\0" in raw[:8192] else "no mail headers")
-    end = RE_HEAD_END.search(raw)
-    head, body = (raw[: end.start() + 1], raw[end.end():]) if end else (raw, b"")
-    headers = _HEADER_PARSER.parsebytes(head)
-    ctype = headers.get_content_type()
-    if ctype.startswith("multipart/") or ctype == "message/rfc822" or not ctype.startswith("text/"):
+    mime = MimeInfo.from_pairs(pairs)
+    if mime is None or not mime.ctype.startswith("text/"):
         return from_email(message_from_bytes(raw, policy=compat32), source, raw)
-    return from_email(headers, source, raw, body)
+    return from_email(None, source, raw, body, pairs, mime)
+
+
+# A parameter of a MIME header: name=value or name="quoted value".
+RE_MIME_PARAM = re.compile(r';\s*([!#-\'*+.0-9A-Z^-~-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
+
+
+@dataclass(frozen=True)
+class MimeInfo:
+    """Content-Type, its parameters, transfer encoding and file name of a single-part message."""
+
+    ctype: str
+    params: dict
+    cte: str
+    filename: str | None
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, str]]) -> "MimeInfo | None":
+        """None when the headers need the full `email` parser (RFC 2231 parameters)."""
+        ctype_value = cte = disposition = ""
+        for name, value in pairs:
+            low = name.lower()
+            if low == "content-type" and not ctype_value:
+                ctype_value = " ".join(value.split())
+            elif low == "content-transfer-encoding" and not cte:
+                cte = value.strip().lower()
+            elif low == "content-disposition" and not disposition:
+                disposition = " ".join(value.split())
+        if "*=" in ctype_value or "*=" in disposition:
+            return None
+        main = ctype_value.split(";", 1)[0].strip().lower()
+        if main.count("/") != 1:
+            main = "text/plain"  # RFC 2045 5.2: a missing or invalid type means text/plain
+        params = {k.lower(): v[1:-1].replace('\\"', '"') if v.startswith('"') else v
+                  for k, v in RE_MIME_PARAM.findall(ctype_value)}
+        dparams = {k.lower(): v.strip('"') for k, v in RE_MIME_PARAM.findall(disposition)}
+        filename = dparams.get("filename") or params.get("name")
+        return cls(main, params, cte, decode_header_value(filename) if filename else None)
 
 
 RE_ADDRESS = re.compile(r"[\w.+=-]+@[\w.-]+")
 
 
-def _single_part_body(headers: EmailMessage, body: bytes) -> tuple[str, tuple[Attachment, ...], tuple[str, ...]]:
+def _single_part_body(mime: MimeInfo, body: bytes) -> tuple[str, tuple[Attachment, ...], tuple[str, ...]]:
     """Decode the body of a single-part text message from its bytes."""
     defects: list[str] = []
-    cte = (headers.get("Content-Transfer-Encoding") or "").strip().lower()
+    cte = mime.cte
     data = body
     try:
         if cte == "base64":
@@ -422,68 +491,80 @@ def _single_part_body(headers: EmailMessage, body: bytes) -> tuple[str, tuple[At
     except (binascii.Error, ValueError):
         defects.append(f"bad {cte} body")
         data = body
-    text, defect = decode_bytes(data, headers.get_content_charset())
+    text, defect = decode_bytes(data, mime.params.get("charset"))
     if defect:
         defects.append(defect)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    ctype = headers.get_content_type()
+    ctype = mime.ctype
     if ctype == "text/html":
         return _html_to_text(text), (), tuple(defects)
-    params = {k.lower(): (v or "").lower() for k, v in headers.get_params(failobj=[], header="content-type")}
-    if ctype == "text/plain" and params.get("format") == "flowed":
-        text = unflow(text, params.get("delsp") == "yes")
-    filename = _filename(headers)
+    if ctype == "text/plain" and mime.params.get("format", "").lower() == "flowed":
+        text = unflow(text, mime.params.get("delsp", "").lower() == "yes")
+    filename = mime.filename
     if ctype in PATCH_TYPES or (filename and filename.lower().endswith((".patch", ".diff"))):
         # A message that is nothing but an attached patch: keep it as the body too.
         return text, (Attachment(filename, ctype, text),), tuple(defects)
     return text, (), tuple(defects)
 
 
-def _header(msg: EmailMessage, name: str) -> str:
-    try:
-        value = msg.get(name)
-    except Exception:  # noqa: BLE001
-        return ""
-    if value is None:
-        return ""
-    return decode_header_value(_raw_header_text(value))
+WANTED_HEADERS = ("from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references", "list-id")
 
 
-def _all_headers(msg: EmailMessage, name: str) -> list[str]:
-    try:
-        values = msg.get_all(name) or []
-    except Exception:  # noqa: BLE001
-        return []
-    return [decode_header_value(_raw_header_text(v)) for v in values]
+def _wanted_headers(msg: EmailMessage, pairs: list[tuple[str, str]] | None = None) -> dict[str, list[str]]:
+    """The headers threadminer reads, decoded, in one pass over the header list (kernel mail
+    carries dozens of Received/ARC/DKIM headers; `Message.get` rescans them per call)."""
+    found: dict[str, list[str]] = {}
+    if pairs is not None:
+        items = pairs
+    else:
+        try:
+            items = msg._headers  # compat32 keeps (name, value) pairs here, as parsed
+        except AttributeError:  # pragma: no cover - other email implementations
+            items = list(msg.items())
+    for name, value in items:
+        low = name.lower()
+        if low in WANTED_HEADERS:
+            try:
+                found.setdefault(low, []).append(decode_header_value(_raw_header_text(value)))
+            except Exception:  # noqa: BLE001 - one bad header must not lose the message
+                continue
+    return found
 
 
-def from_email(msg: EmailMessage, source: str, raw: bytes | None, body_bytes: bytes | None = None) -> Message:
+def from_email(msg: EmailMessage | None, source: str, raw: bytes | None, body_bytes: bytes | None = None,
+               pairs: list[tuple[str, str]] | None = None, mime: MimeInfo | None = None) -> Message:
     """Build a Message from a parsed `email.message.Message`.
 
-    With `body_bytes`, `msg` holds only the headers of a single-part text message and the
-    body is decoded here from those bytes.
+    For a single-part text message, `msg` is None, `pairs` holds its headers, `mime` its
+    content type, and the body is decoded here from `body_bytes`.
     """
     defects: list[str] = []
-    author = parse_person(_header(msg, "From"))
-    to = ", ".join(_all_headers(msg, "To"))
-    cc = ", ".join(_all_headers(msg, "Cc"))
-    subject = _header(msg, "Subject")
-    date_value = _header(msg, "Date")
+    headers = _wanted_headers(msg, pairs)
+
+    def first(name: str) -> str:
+        values = headers.get(name)
+        return values[0] if values else ""
+
+    author = parse_person(first("from"))
+    to = ", ".join(headers.get("to", ()))
+    cc = ", ".join(headers.get("cc", ()))
+    subject = first("subject")
+    date_value = first("date")
     date = parse_date(date_value)
     if date_value and date is None:
         defects.append(f"unparsable date {date_value[:60]!r}")
-    if body_bytes is not None:
-        body, attachments, body_defects = _single_part_body(msg, body_bytes)
+    if mime is not None:
+        body, attachments, body_defects = _single_part_body(mime, body_bytes or b"")
     else:
         body, attachments, body_defects = extract_body(msg)
     defects.extend(body_defects)
     addresses = {a.lower() for a in RE_ADDRESS.findall(" ".join((to, cc)))}
     if author.email:
         addresses.add(author.email)
-    message_id = midlib.clean_mid(_header(msg, "Message-ID"))
-    in_reply_to, refs = midlib.references(_header(msg, "In-Reply-To"), _header(msg, "References"),
+    message_id = midlib.clean_mid(first("message-id"))
+    in_reply_to, refs = midlib.references(first("in-reply-to"), " ".join(headers.get("references", ())),
                                           addresses, message_id)
-    list_id = _header(msg, "List-Id") or None
+    list_id = first("list-id") or None
     return make_message(message_id=message_id, subject=subject, author=author, date=date,
                         in_reply_to=in_reply_to, references=refs, body=body,
                         attachments=attachments, to=to, cc=cc, list_id=list_id, source=source,

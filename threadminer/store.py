@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 import sqlite3
 import time
 import zlib
@@ -25,9 +27,10 @@ from .errors import NotFound, StoreError
 from .message import Message, MessageError, parse_bytes
 from .people import name_key
 from .sources import Checkpoint, Item, Skipped
-from .threads import EPOCH, Summary, Thread, build_threads, is_reply_subject, subject_key
+from .threads import (EPOCH, SUBJECT_WINDOW, Summary, Thread, build_threads, is_reply_subject,
+                      subject_key)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each migration takes the schema from version i to i+1; add new ones at the end.
 MIGRATIONS: list[str] = [
@@ -100,6 +103,22 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (message_key, kind)
     ) WITHOUT ROWID;
     """,
+    # 1 -> 2: messages known only from quotes of them (quote trees' ghost voices).
+    """
+    CREATE TABLE IF NOT EXISTS quoted_ghosts (
+        quoted_in TEXT NOT NULL,         -- key of the stored message whose body quotes it
+        voice INTEGER NOT NULL,          -- the voice's index in that message's quote tree
+        thread_id INTEGER NOT NULL,
+        message_id TEXT,                 -- the ghost's Message-ID when headers name it, else NULL
+        author TEXT,                     -- as the attribution names it (matched to a sender)
+        date TEXT,                       -- UTC ISO 8601 from the attribution, NULL if unknown
+        attribution TEXT,                -- the attribution line as written
+        text TEXT NOT NULL,              -- the quoted text, quote markers removed
+        PRIMARY KEY (quoted_in, voice)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS quoted_ghosts_thread ON quoted_ghosts(thread_id);
+    CREATE INDEX IF NOT EXISTS quoted_ghosts_message_id ON quoted_ghosts(message_id);
+    """,
 ]
 
 BATCH_MESSAGES = 500
@@ -107,6 +126,23 @@ BATCH_SECONDS = 2.0
 # A page copy of a message (no Message-ID) is the same message when subject and author match
 # and the dates are this close (hypermail prints the received time, not the Date header).
 PAGE_MATCH_WINDOW = timedelta(minutes=10)
+
+
+def _compress(msg: Message) -> bytes:
+    return zlib.compress(msg.as_bytes(), 1)
+
+
+def _compress_ahead(items: Iterable[Item], ahead: int = 16) -> Iterator[tuple[Item, Future | None]]:
+    """Items in order, each message with its raw bytes being compressed in a worker thread
+    (zlib releases the GIL, so compression runs on another core while parsing goes on)."""
+    window: deque[tuple[Item, Future | None]] = deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadminer-zlib") as pool:
+        for item in items:
+            window.append((item, pool.submit(_compress, item) if isinstance(item, Message) else None))
+            if len(window) > ahead:
+                yield window.popleft()
+        while window:
+            yield window.popleft()
 
 
 def default_path() -> str:
@@ -149,6 +185,8 @@ class Store:
 
     def __init__(self, path: str | None = None):
         self.path = path or default_path()
+        self._dirty: set[int] = set()
+        self._page_copies: bool | None = None
         if self.path != ":memory:":
             parent = os.path.dirname(os.path.abspath(self.path))
             try:
@@ -162,6 +200,7 @@ class Store:
             self.db.execute("PRAGMA schema_version").fetchone()
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache for big imports
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -208,11 +247,13 @@ class Store:
         """Store messages from `items`; returns counts. Commits every few hundred messages,
         so an interrupted import keeps what it committed and the next run finishes it."""
         result = ImportResult()
+        self._dirty = set()  # threads already marked dirty in this transaction
+        self._page_copies = None
         pending = 0
         started = time.monotonic()
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            for item in items:
+            for item, compressed in _compress_ahead(items):
                 if isinstance(item, Skipped):
                     result.skipped.append(item)
                     continue
@@ -220,13 +261,14 @@ class Store:
                     self.db.execute("INSERT OR REPLACE INTO checkpoints(key, position) VALUES (?, ?)",
                                     (item.key, item.position))
                     continue
-                self._add_one(item, result)
+                self._add_one(item, result, compressed)
                 pending += 1
                 if progress:
                     progress(1)
                 if pending >= BATCH_MESSAGES or time.monotonic() - started > BATCH_SECONDS:
                     self.db.execute("COMMIT")
                     self.db.execute("BEGIN IMMEDIATE")
+                    self._dirty.clear()
                     pending = 0
                     started = time.monotonic()
             self.db.execute("COMMIT")
@@ -239,7 +281,7 @@ class Store:
         self._fix_dirty_threads()
         return result
 
-    def _add_one(self, msg: Message, result: ImportResult) -> None:
+    def _add_one(self, msg: Message, result: ImportResult, compressed: Future | None = None) -> None:
         db = self.db
         if msg.id_derived:
             known = self._match_page_copy(msg)
@@ -258,12 +300,12 @@ class Store:
                 result.thread_ids.add(thread_id)
                 return
         key = msg.message_id if not rows else f"{msg.message_id}#{len(rows) + 1}"
-        if not msg.id_derived:
+        if not msg.id_derived and self._has_page_copies():
             self._drop_page_copies(msg)
         thread_id = self._thread_for(msg)
         skey = subject_key(msg.subject)
         headerless_reply = int(not msg.in_reply_to and not msg.references and is_reply_subject(msg.subject))
-        raw = zlib.compress(msg.as_bytes(), 1)
+        raw = compressed.result() if compressed is not None else _compress(msg)
         db.execute(
             "INSERT INTO messages(key, message_id, content_hash, subject, subject_key, author_name,"
             " author_email, date, in_reply_to, refs, headerless_reply, id_derived, source, imported_at,"
@@ -273,10 +315,22 @@ class Store:
              headerless_reply, int(msg.id_derived), msg.source, iso(datetime.now().astimezone()),
              thread_id, raw))
         thread_id = self._merge_by_subject(msg, skey, headerless_reply, thread_id)
-        db.execute("UPDATE threads SET dirty = 1 WHERE id = ?", (thread_id,))
+        if thread_id not in self._dirty:
+            db.execute("UPDATE threads SET dirty = 1 WHERE id = ?", (thread_id,))
+            self._dirty.add(thread_id)
+        if msg.id_derived:
+            self._page_copies = True
         result.messages_new += 1
         result.keys.append(key)
         result.thread_ids.add(thread_id)
+
+    def _has_page_copies(self) -> bool:
+        """Whether any page copy (a message without Message-ID) is stored: only then must
+        each new message look for copies of itself to replace."""
+        if self._page_copies is None:
+            self._page_copies = self.db.execute(
+                "SELECT 1 FROM messages WHERE id_derived = 1 LIMIT 1").fetchone() is not None
+        return self._page_copies
 
     def _thread_for(self, msg: Message) -> int:
         """The thread id for a new message: the thread of any id it names, merging threads
@@ -291,6 +345,7 @@ class Store:
                 self._merge_threads(thread_id, other)
         else:
             thread_id = self.db.execute("INSERT INTO threads(dirty) VALUES (1)").lastrowid
+            self._dirty.add(thread_id)  # only a new thread is already dirty in the table
         self.db.executemany("INSERT OR REPLACE INTO ids(message_id, thread_id) VALUES (?, ?)",
                             [(i, thread_id) for i in ids])
         return thread_id
@@ -299,22 +354,29 @@ class Store:
         self.db.execute("UPDATE messages SET thread_id = ? WHERE thread_id = ?", (keep, other))
         self.db.execute("UPDATE ids SET thread_id = ? WHERE thread_id = ?", (keep, other))
         self.db.execute("DELETE FROM ghosts WHERE thread_id = ?", (other,))
+        self.db.execute("UPDATE quoted_ghosts SET thread_id = ? WHERE thread_id = ?", (keep, other))
         self.db.execute("DELETE FROM threads WHERE id = ?", (other,))
         self.db.execute("UPDATE threads SET dirty = 1 WHERE id = ?", (keep,))
+        self._dirty.add(keep)
 
     def _merge_by_subject(self, msg: Message, skey: str, headerless_reply: int, thread_id: int) -> int:
-        """Subject grouping, only for replies without usable headers (either side may
-        arrive first)."""
-        if not skey:
+        """Subject grouping (see `threads.subject_target`), whichever of the header-less
+        reply and the original post arrives first."""
+        if not skey or msg.date is None:
             return thread_id
         if headerless_reply:
             row = self.db.execute(
-                "SELECT thread_id FROM messages WHERE subject_key = ? AND thread_id != ? "
-                "ORDER BY date LIMIT 1", (skey, thread_id)).fetchone()
-        else:
+                "SELECT thread_id, subject FROM messages WHERE subject_key = ? AND thread_id != ?"
+                " AND date BETWEEN ? AND ? ORDER BY date DESC",
+                (skey, thread_id, iso(msg.date - SUBJECT_WINDOW), iso(msg.date))).fetchall()
+            row = next((r for r in row if not is_reply_subject(r[1])), None)
+        elif not is_reply_subject(msg.subject):
             row = self.db.execute(
-                "SELECT thread_id FROM messages WHERE subject_key = ? AND headerless_reply = 1 "
-                "AND thread_id != ? LIMIT 1", (skey, thread_id)).fetchone()
+                "SELECT thread_id FROM messages WHERE subject_key = ? AND headerless_reply = 1"
+                " AND thread_id != ? AND date BETWEEN ? AND ? LIMIT 1",
+                (skey, thread_id, iso(msg.date), iso(msg.date + SUBJECT_WINDOW))).fetchone()
+        else:
+            row = None
         if row is None:
             return thread_id
         keep, other = min(thread_id, row[0]), max(thread_id, row[0])
@@ -481,3 +543,53 @@ class Store:
     def cache_analysis(self, key: str, kind: str, version: int, data) -> None:
         self.db.execute("INSERT OR REPLACE INTO analyses(message_key, kind, version, data) VALUES (?,?,?,?)",
                         (key, kind, version, json.dumps(data)))
+
+    # --- ghosts known from quotes -------------------------------------------------------
+
+    def replace_quoted_ghosts(self, quoted_in: str, thread_id: int, ghosts: Iterable) -> None:
+        """Record the ghost voices quoted in one stored message, replacing what an earlier run
+        recorded for it. Each ghost has `voice, message_id, author, date, attribution, text`
+        (`quotes.GhostVoice` or `QuotedGhost`)."""
+        rows = [(quoted_in, g.voice, thread_id, g.message_id, g.author, iso(g.date), g.attribution, g.text)
+                for g in ghosts]
+        own = not self.db.in_transaction
+        if own:
+            self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM quoted_ghosts WHERE quoted_in = ?", (quoted_in,))
+            self.db.executemany("INSERT OR REPLACE INTO quoted_ghosts(quoted_in, voice, thread_id, message_id,"
+                                " author, date, attribution, text) VALUES (?,?,?,?,?,?,?,?)", rows)
+            if own:
+                self.db.execute("COMMIT")
+        except BaseException:
+            if own:
+                self._rollback()
+            raise
+
+    def quoted_ghosts(self, thread_id: int) -> list["QuotedGhost"]:
+        """Every ghost voice recorded in a thread, in the order of the quoting messages."""
+        return [QuotedGhost(*row[:4], from_iso(row[4]), *row[5:]) for row in self.db.execute(
+            "SELECT quoted_in, voice, thread_id, message_id, date, author, attribution, text"
+            " FROM quoted_ghosts WHERE thread_id = ? ORDER BY quoted_in, voice", (thread_id,))]
+
+    def quoted_ghost(self, message_id: str) -> "QuotedGhost | None":
+        """What quotes tell of a message that is not stored: the longest quote of it."""
+        row = self.db.execute(
+            "SELECT quoted_in, voice, thread_id, message_id, date, author, attribution, text"
+            " FROM quoted_ghosts WHERE message_id = ? ORDER BY length(text) DESC, quoted_in LIMIT 1",
+            (message_id,)).fetchone()
+        return QuotedGhost(*row[:4], from_iso(row[4]), *row[5:]) if row else None
+
+
+@dataclass(frozen=True)
+class QuotedGhost:
+    """A message known only from a quote of it: who and when the attribution says, the text."""
+
+    quoted_in: str  # key of the message whose body quotes it
+    voice: int
+    thread_id: int
+    message_id: str | None
+    date: datetime | None
+    author: str | None
+    attribution: str | None
+    text: str

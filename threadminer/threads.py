@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Iterator
 
 # Reply and forward markers in many languages (Re, Aw, Sv, Antw, Odp, Vs, ...), with counts
@@ -110,6 +110,26 @@ def subject_key(subject: str) -> str:
 
 def is_reply_subject(subject: str) -> bool:
     return bool(RE_REPLY_PREFIX.match(subject or ""))
+
+
+# How long after an original post a reply without headers may still be grouped with it by
+# subject. Replies that lost their headers come from broken mailers and gateways, usually
+# within days; months later the same subject is more often a new discussion (or spam).
+SUBJECT_WINDOW = timedelta(days=45)
+
+
+def subject_target(reply: Summary, originals: list[Summary]) -> Summary | None:
+    """The original post a header-less reply belongs to by subject: the latest one sent
+    before it within SUBJECT_WINDOW (originals in date order)."""
+    if reply.date is None:
+        return originals[-1] if originals else None
+    best = None
+    for original in originals:
+        if original.date is None or original.date > reply.date:
+            continue
+        if reply.date - original.date <= SUBJECT_WINDOW:
+            best = original
+    return best
 
 
 def _sort_key(summary: Summary) -> tuple[datetime, str]:
@@ -211,18 +231,21 @@ def build_threads(summaries: Iterable[Summary]) -> list[Thread]:
             if prev_key is not None:  # a real message only: a ghost never takes over a real root
                 link(child_key, prev_key, "descendant-references")
 
-    # Subject grouping, only for messages that have no usable headers at all: they hang
-    # under the first earlier message with the same subject.
-    first_with_subject: dict[str, str] = {}
+    # Subject grouping, only for replies that have no usable headers at all: they hang under
+    # the latest earlier original post (a subject without "Re:") with the same subject, sent
+    # at most SUBJECT_WINDOW before. Never onto another reply: that would glue together two
+    # threads that happen to share a changed subject.
+    originals: dict[str, list[Summary]] = {}
     for s in msgs:
         key = subject_key(s.subject)
         if not key:
             continue
-        if s.key not in parent and not s.has_headers and is_reply_subject(s.subject):
-            target = first_with_subject.get(key)
+        if not is_reply_subject(s.subject):
+            originals.setdefault(key, []).append(s)
+        elif s.key not in parent and not s.has_headers:
+            target = subject_target(s, originals.get(key, []))
             if target is not None:
-                link(s.key, target, "subject")
-        first_with_subject.setdefault(key, s.key)
+                link(s.key, target.key, "subject")
 
     # One thread per group of messages connected by any of their ids (the partition
     # public-inbox and the store use): a group whose links left several roots keeps its

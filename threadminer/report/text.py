@@ -7,19 +7,25 @@ from ..store import Store, ThreadInfo
 from ..threads import Node, Thread
 
 
-def node_line(node: Node) -> str:
+def node_line(node: Node, ghost=None) -> str:
+    """One line of the tree; `ghost` (a `store.QuotedGhost`) names a missing message's
+    author and date as the quotes of it tell them."""
     if node.ghost or node.summary is None:
+        if ghost is not None and (ghost.author or ghost.date):
+            date = (iso(ghost.date) or "????-??-??")[:16].replace("T", " ")
+            return f"{date}  {ghost.author or '(unknown)'}: [not in archive, quoted]  <{node.message_id}>"
         return f"[not in archive] <{node.message_id}>"
     s = node.summary
     date = (iso(s.date) or "????-??-??")[:16].replace("T", " ")
     return f"{date}  {s.author or '(unknown)'}: {s.subject or '(no subject)'}  <{s.message_id}>"
 
 
-def render_thread(thread: Thread, rules: bool = False) -> str:
-    """The thread as an indented tree, one message a line."""
+def render_thread(thread: Thread, rules: bool = False, ghosts: dict | None = None) -> str:
+    """The thread as an indented tree, one message a line (`ghosts`: Message-ID to
+    `store.QuotedGhost` for missing messages known from quotes)."""
     lines = []
     for node, depth in thread.walk():
-        text = node_line(node)
+        text = node_line(node, (ghosts or {}).get(node.message_id) if node.ghost else None)
         if rules and node.rule:
             text += f"  [{node.rule}]"
         lines.append("  " * depth + text)

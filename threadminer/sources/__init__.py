@@ -25,6 +25,8 @@ from .text import parse_pasted_page, parse_plain_text
 # Decompressed archives may be large (a year of LKML is a few GB); this only stops bombs.
 MAX_EXPANDED_BYTES = 64 * 1024 * 1024 * 1024
 SNIFF_BYTES = 1 << 16
+# Markers hypermail, MHonArc and pipermail write around a message body.
+HTML_BODY_MARKERS = (b'<!-- body="start" -->', b"<!--X-Body-of-Message-->", b"<!--beginarticle-->")
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,9 @@ def sniff(head: bytes) -> str:
     low = stripped[:1024].lower()
     if low.startswith((b"<!doctype html", b"<html", b"<!-- mhonarc", b"<?xml")) or b"<html" in low[:512] \
             or (low.startswith(b"<!--") and b"-->" in low and b"<" in low[low.index(b"-->"):]):
+        return "html"
+    # Archive pages whose first bytes are a template or PHP: the archivers' body markers.
+    if any(marker in head for marker in HTML_BODY_MARKERS):
         return "html"
     return "text"
 

@@ -12,9 +12,7 @@ from ..message import MAX_MESSAGE_BYTES
 # ("From user at host  Thu Dec 31 22:50:51 2009") write it.
 RE_FROM_LINE = re.compile(rb"^From \S.*\d{4}\s*$")
 # mboxrd escapes every ">*From " body line with one more ">"; unescaping removes one.
-RE_MBOXRD_ESCAPED = re.compile(rb"^>(>*From )")
-
-BLOCK = 1 << 16
+RE_MBOXRD_ESCAPED = re.compile(rb"^>(>*From )", re.M)
 
 
 class TooLarge(Exception):
@@ -25,78 +23,90 @@ def is_from_line(line: bytes) -> bool:
     return line.startswith(b"From ") and RE_FROM_LINE.match(line.rstrip(b"\r\n")) is not None
 
 
-def _finish(lines: list[bytes], mboxrd: bool) -> bytes:
-    # Drop the From_ line and the blank line mbox writers put before the next From_.
-    body = lines[1:]
-    if body and body[-1] in (b"\n", b"\r\n"):
+def _finish(message: bytes, mboxrd: bool) -> bytes:
+    """A message's bytes without its From_ line and the blank line written before the next."""
+    newline = message.find(b"\n")
+    body = message[newline + 1:] if newline != -1 else b""
+    if body.endswith(b"\n\n"):
         body = body[:-1]
-    if mboxrd:
-        body = [RE_MBOXRD_ESCAPED.sub(rb"\1", line) if line.startswith(b">") else line for line in body]
-    return b"".join(body)
+    elif body.endswith(b"\r\n\r\n"):
+        body = body[:-2]
+    if mboxrd and b">From " in body:
+        body = RE_MBOXRD_ESCAPED.sub(rb"\1", body)
+    return body
 
 
 def iter_mbox(stream: BinaryIO, mboxrd: bool = True,
               max_bytes: int = MAX_MESSAGE_BYTES) -> Iterator[bytes | TooLarge]:
     """Yield each message's raw bytes (From_ line removed, >From unescaped).
 
-    A message over `max_bytes` is not kept in memory: a `TooLarge` is yielded in its place.
-    Lines are read in blocks, so memory holds one message plus one block.
+    Separators are found with bytes.find on 1 MiB blocks: a "From " line counts only at the
+    start of the file or after an empty line, and only if it looks like a From_ line (so a
+    body line "From here on..." after a blank line in an unescaped mboxo is kept). A message
+    over `max_bytes` is not kept in memory: a `TooLarge` is yielded in its place. Memory
+    holds one message plus one block.
     """
-    lines: list[bytes] = []
-    size = 0
-    oversized = False
-    prev_blank = True
-    started = False
-    for line in _iter_lines(stream):
-        if is_from_line(line) and (prev_blank or not started):
-            if started:
-                if oversized:
-                    yield TooLarge(size)
-                else:
-                    yield _finish(lines, mboxrd)
-            started = True
-            lines = [line]
-            size = len(line)
-            oversized = False
-            prev_blank = False
-            continue
-        if not started:
-            # Text before the first From_ line: not an mbox, or junk at the head. Keep it as a
-            # message of its own only if it holds mail headers (a single message without From_).
-            started = True
-            lines = [b"From unknown Thu Jan  1 00:00:00 1970\n"]
-        prev_blank = line in (b"\n", b"\r\n")
-        size += len(line)
-        if oversized:
-            continue
-        if size > max_bytes:
-            oversized = True
-            lines = []
-            continue
-        lines.append(line)
-    if started:
-        if oversized:
-            yield TooLarge(size)
-        elif len(lines) > 1:
-            yield _finish(lines, mboxrd)
-
-
-def _iter_lines(stream: BinaryIO) -> Iterator[bytes]:
-    """Lines of a binary stream, read in 64 KiB blocks (a file object's own iteration
-    reads unbounded lines into memory on binary junk without newlines)."""
-    tail = b""
+    buf = b""
+    started = False  # a From_ line has been seen: buf holds a message's bytes
+    dropped = 0  # bytes of an oversized message skipped so far
     while True:
-        block = stream.read(BLOCK)
-        if not block:
+        block = stream.read(READ_BLOCK)
+        eof = not block
+        buf += block
+        if not started:
+            if eof and not buf.strip():
+                return
+            lead = len(buf) - len(buf.lstrip(b"\r\n"))
+            if eof or len(buf) - lead >= 5:
+                body = buf[lead:]
+                if body.startswith(b"From ") and (b"\n" in body or eof) and is_from_line(body.split(b"\n", 1)[0]):
+                    buf = body
+                else:
+                    # Text before the first From_ line: treat it as a message without one.
+                    buf = b"From unknown Thu Jan  1 00:00:00 1970\n" + body
+                started = True
+            elif not eof:
+                continue
+        pos = 0
+        while True:
+            sep = _next_separator(buf, pos + 1)
+            if sep == -1:
+                break
+            message = buf[pos:sep]
+            pos = sep
+            if dropped or len(message) > max_bytes:
+                yield TooLarge(dropped + len(message))
+                dropped = 0
+            else:
+                yield _finish(message, mboxrd)
+        buf = buf[pos:]
+        if eof:
             break
-        data = tail + block
-        parts = data.split(b"\n")
-        tail = parts.pop()
-        for part in parts:
-            yield part + b"\n"
-        if len(tail) > MAX_MESSAGE_BYTES:
-            # A "line" this long is binary junk; yield it in pieces so callers can count it.
-            yield tail
-            tail = b""
-    if tail:
-        yield tail
+        if len(buf) > max_bytes:
+            # No separator in sight: drop what we hold, remember its size, keep scanning.
+            keep = buf[-len(b"\n\nFrom "):]
+            dropped += len(buf) - len(keep)
+            buf = keep
+    if started and buf.strip():
+        if dropped or len(buf) > max_bytes:
+            yield TooLarge(dropped + len(buf))
+        else:
+            yield _finish(buf, mboxrd)
+
+
+READ_BLOCK = 1 << 20
+
+
+def _next_separator(buf: bytes, start: int) -> int:
+    """Offset of the next From_ line that follows an empty line, or -1."""
+    while True:
+        hit = buf.find(b"\nFrom ", start)
+        if hit == -1:
+            return -1
+        line_end = buf.find(b"\n", hit + 1)
+        if line_end == -1:
+            return -1  # the line is not complete yet: look again with more data
+        preceded_by_blank = buf[hit - 1: hit] == b"\n" or buf[hit - 2: hit] == b"\n\r"
+        if preceded_by_blank and is_from_line(buf[hit + 1: line_end]):
+            return hit + 1
+        start = hit + 1

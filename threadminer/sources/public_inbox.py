@@ -8,8 +8,10 @@ contents through one `git cat-file --batch` process, so memory holds one message
 from __future__ import annotations
 
 import os
+import queue
 import re
 import subprocess
+import threading
 from typing import Iterator
 
 from ..errors import SourceError
@@ -43,10 +45,40 @@ def _git(args: list[str], **kw) -> subprocess.Popen:
         raise SourceError("git is not installed: it is needed to read public-inbox epochs") from None
 
 
+def list_blobs(log_lines: Iterator[bytes]) -> Iterator[tuple[str, str]]:
+    """(commit, blob) of each message in `git log --reverse --raw --format='C %H'` output.
+
+    A commit that changes nothing re-adds the same message (public-inbox stores a second
+    delivery of an identical message that way): its blob is the current `m` again.
+    """
+    commit = ""
+    blob = ""
+    changed = True
+    for line in log_lines:
+        text = line.decode("ascii", "replace").rstrip("\n")
+        if text.startswith("C "):
+            if not changed and blob:
+                yield commit, blob
+            commit = text[2:]
+            changed = False
+            continue
+        if text.endswith("\td"):
+            changed, blob = True, ""  # a deletion: nothing to re-add after it
+            continue
+        m = RE_RAW_ENTRY.match(text)
+        if m:
+            changed, blob = True, m.group(1)
+            yield commit, blob
+    if not changed and blob:
+        yield commit, blob
+
+
 def iter_epoch(path: str, since: str | None = None) -> Iterator[tuple[str, bytes]]:
     """Yield (commit, raw message bytes) for each message of one epoch, oldest first.
 
     `since` is a commit already read: only later commits are listed (resumable imports).
+    A feeder thread reads `git log` and queues blob ids into `git cat-file --batch` ahead of
+    the reader, so git works on the other core while Python parses.
     """
     rev = f"{since}..HEAD" if since else "HEAD"
     log = _git(["--git-dir", path, "log", "--reverse", "--root", "--raw", "--no-abbrev", "--no-renames",
@@ -54,50 +86,48 @@ def iter_epoch(path: str, since: str | None = None) -> Iterator[tuple[str, bytes
     cat = _git(["--git-dir", path, "cat-file", "--batch"], stdin=subprocess.PIPE,
                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert log.stdout is not None and cat.stdin is not None and cat.stdout is not None
-    commit = ""
-    blob = ""  # the current `m` blob: a commit that changes nothing re-adds the same message
-    changed = True
+    pending: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def feed() -> None:
+        try:
+            for commit, blob in list_blobs(log.stdout):
+                if stop.is_set():
+                    break
+                cat.stdin.write(blob.encode() + b"\n")
+                cat.stdin.flush()
+                pending.put((commit, blob))
+        except (OSError, ValueError):
+            pass  # the reader went away and closed the pipes
+        finally:
+            pending.put(None)
+            try:
+                cat.stdin.close()
+            except OSError:
+                pass
+
+    feeder = threading.Thread(target=feed, name="threadminer-epoch-feeder", daemon=True)
+    feeder.start()
     finished = False
-
-    def fetch(blob_id: str) -> bytes:
-        cat.stdin.write(blob_id.encode() + b"\n")
-        cat.stdin.flush()
-        header = cat.stdout.readline().split()
-        if len(header) != 3 or header[1] != b"blob":
-            raise SourceError(f"{path}: git cat-file failed on {blob_id}")
-        data = cat.stdout.read(int(header[2]))
-        cat.stdout.read(1)  # the newline after each object
-        return data
-
     try:
-        for line in log.stdout:
-            text = line.decode("ascii", "replace").rstrip("\n")
-            if text.startswith("C "):
-                if not changed and blob:
-                    yield commit, fetch(blob)  # an identical copy delivered again
-                commit = text[2:]
-                changed = False
-                continue
-            if text.endswith("\td"):
-                changed, blob = True, ""  # a deletion: nothing to re-add after it
-            elif text.endswith("\tm"):
-                changed = True
-            m = RE_RAW_ENTRY.match(text)
-            if not m:
-                continue  # deletions ("D m", "A d") and blank lines
-            blob = m.group(1)
-            yield commit, fetch(blob)
-        if not changed and blob:
-            yield commit, fetch(blob)
+        while True:
+            item = pending.get()
+            if item is None:
+                break
+            commit, blob = item
+            header = cat.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise SourceError(f"{path}: git cat-file failed on {blob}")
+            data = cat.stdout.read(int(header[2]))
+            cat.stdout.read(1)  # the newline after each object
+            yield commit, data
         finished = True
     finally:
-        try:
-            cat.stdin.close()
-        except OSError:
-            pass
+        stop.set()
         if not finished:  # the reader stopped early, or failed: do not wait for git
             log.kill()
             cat.kill()
+        feeder.join(timeout=5)
         cat.wait()
         log.wait()
     if log.returncode != 0:

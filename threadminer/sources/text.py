@@ -27,8 +27,11 @@ RE_FIELD = re.compile(r"^(From|Date|Subject|To|Cc|Message-ID|In-Reply-To|Referen
 RE_NAV = re.compile(
     r"^\s*(?:[-*\u2022]\s*)?(Next message|Previous message|In reply to|Next in thread|Previous in thread|"
     r"Reply|Messages sorted by|Maybe in reply to|Thread Next|Thread Previous|Date Next|Date Prev|"
-    r"Thread Index|Date Index|Author Index|Subject Index|\[ date \]|\[ thread \])\b.*$", re.I)
+    r"Thread Index|Date Index|Author Index|Subject Index|\[ date \]|\[ thread \])\b.*$"
+    r"|^\s*[\u2500\u2501]{10,}\s*$", re.I)  # a text browser draws <hr> as a line of box rules
 HEAD_SCAN_LINES = 12
+# An inbox with public-inbox's `obfuscate` shows the first dot of a domain as a bullet.
+RE_OBFUSCATED_DOT = re.compile(r"([\w.+=-]+@[\w-]+)\u2022([\w.-]+)")
 
 
 def split_page_header(text: str) -> tuple[dict[str, str], str, int] | None:
@@ -45,12 +48,20 @@ def split_page_header(text: str) -> tuple[dict[str, str], str, int] | None:
         i += 1
     limit = min(len(lines), i + HEAD_SCAN_LINES)
     last_field = -1
+    last_name = ""
     j = i
-    while j < limit:
+    # The header block must start within the first lines; once started it runs on as long
+    # as fields or their continuation lines follow (a long Cc on a public-inbox page).
+    while j < limit or (last_field == j - 1 and j < len(lines)):
         line = lines[j].rstrip()
         m = RE_FIELD.match(line)
         if m:
-            fields.setdefault(m.group(1).lower(), m.group(2).strip())
+            last_name = m.group(1).lower()
+            fields.setdefault(last_name, m.group(2).strip())
+            last_field = j
+        elif fields and last_field == j - 1 and line[:1] in (" ", "\t") and line.strip():
+            if fields.get(last_name) is not None and last_name in ("to", "cc", "references", "subject"):
+                fields[last_name] += " " + line.strip()
             last_field = j
         elif line.strip() and not fields and not subject and not RE_NAV.match(line):
             subject = line.strip()
@@ -64,7 +75,15 @@ def split_page_header(text: str) -> tuple[dict[str, str], str, int] | None:
     return fields, subject, last_field + 1
 
 
+# public-inbox (lore) pages end the message with "next prev parent reply  other threads:[...]",
+# then the thread overview and reply instructions; nothing after that line is the message.
+RE_PUBLIC_INBOX_FOOTER = re.compile(r"^(?:(?:next|prev|parent)\s+)*reply\s+other threads:", re.M)
+
+
 def strip_navigation(body: str) -> str:
+    footer = RE_PUBLIC_INBOX_FOOTER.search(body)
+    if footer:
+        body = body[: footer.start()]
     lines = body.split("\n")
     while lines and (not lines[0].strip() or RE_NAV.match(lines[0])):
         lines.pop(0)
@@ -82,6 +101,8 @@ def parse_pasted_page(data: bytes, source: str) -> Message | None:
     fields, subject, start = found
     body = strip_navigation("\n".join(text.split("\n")[start:]))
     date = parse_date(fields["date"].replace("[thread overview]", ""))
+    if fields.get("from"):
+        fields["from"] = RE_OBFUSCATED_DOT.sub(r"\1.\2", fields["from"])
     irt, refs = midlib.references(fields.get("in-reply-to"), fields.get("references"))
     return make_message(message_id=midlib.clean_mid(fields.get("message-id")),
                         subject=fields.get("subject") or subject, author=parse_person(fields["from"]),

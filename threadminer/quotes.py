@@ -1,0 +1,646 @@
+"""Quote trees: who said what in a message body, at which quote depth, quoting which message.
+
+`parse(msg, context)` splits a body into segments (runs of lines of one voice, depth and
+kind) and builds the voices tree of CONTRACT.md: voice 0 is the message's author; an
+attribution line at depth d ("On ..., X wrote:") names the author of the depth d+1 blocks
+that follow it; quoted blocks without one continue the voice last quoted at that depth, so
+inline answers interleaved with quotes keep their order and their voice. Signatures
+("-- "), list footers and attribution lines are segments of their own kinds.
+
+With a `ThreadContext` (the other messages of the thread), each voice's
+`source_message_id` is resolved: by the attribution's name and date against the thread's
+senders, by matching the quoted text against the messages' own (unquoted) text with all
+whitespace removed (so re-wrapping, Gmail's dropped trailing spaces and tabs turned to
+spaces do not matter), then by the In-Reply-To chain. A voice whose message is not in the
+thread keeps the Message-ID the headers give for it, if any: it is a ghost, and
+`ghost_voices` lists what is known of it.
+
+Line numbers are 1-based over ``msg.body.split("\\n")`` (a final newline ends the last line,
+it does not start a new one). Segment text is the lines with their quote markers removed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Iterable
+
+from .attribution import (Attribution, could_end_attribution, could_start_attribution, is_block_start,
+                          parse_attribution, parse_header_block)
+from .errors import NotFound
+from .message import RE_FOOTER_WORDS, Message
+from .people import Person, name_key
+
+# Quote markers: ">" repeated, optionally one space or tab between them ("> >", ">>", "> >>").
+RE_MARKERS = re.compile(r"^>(?:[ \t]?>)*")
+# Lines that stand for an elided part of a quote.
+RE_SNIP = re.compile(r"^\s*(?:\[\s*(?:\.\.\.|…|snip(?:ped)?|trimmed|cut)[^\]]*\]|<\s*snip\w*\s*>|\.{3,}|…|"
+                     r"-+\s*snip\s*-+|\(snip\))\s*$", re.I)
+RE_FOOTER_RULE = re.compile(r"^_{20,}\s*$")
+RE_WS = re.compile(r"\s+")
+# A quoted line the mailer re-wrapped is usually at least this long (most wrap at 72-80).
+REWRAP_MIN_PREVIOUS = 60
+REWRAP_WIDTH = 72
+# Shortest quoted text (whitespace removed) worth matching against other messages.
+MIN_MATCH_CHARS = 20
+# Deeper quoting than this is junk (real threads stay under 20); it is read as this deep.
+MAX_DEPTH = 64
+
+TEXT, ATTRIBUTION, HEADER, SIGNATURE, QUOTED_SIGNATURE, FOOTER = (
+    "text", "attribution", "header", "signature", "quoted-signature", "footer")
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One speaker inside a body: the author (depth 0) or a quoted message (depth >= 1)."""
+
+    index: int
+    depth: int
+    parent: int | None
+    author: str | None
+    date: datetime | None
+    source_message_id: str | None
+    attribution: str | None  # the "On ... wrote:" line(s), as written
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of body lines of one voice, depth and kind; line numbers are 1-based."""
+
+    voice: int
+    depth: int
+    text: str
+    first_line: int
+    last_line: int
+    kind: str  # "text", "attribution", "header", "signature", "quoted-signature", "footer"
+
+
+@dataclass(frozen=True)
+class QuoteTree:
+    """The voices and segments of one message."""
+
+    message_id: str
+    author: str | None
+    date: datetime | None
+    voices: tuple[Voice, ...]
+    segments: tuple[Segment, ...]
+
+    def voice_at(self, line: int) -> Voice:
+        """The voice that wrote body line `line` (1-based). Lines outside the body (an
+        attachment's, say) are the author's: voice 0."""
+        seg = self.segment_at(line)
+        return self.voices[seg.voice] if seg is not None else self.voices[0]
+
+    def segment_at(self, line: int) -> Segment | None:
+        """The segment holding body line `line`, or None outside the body."""
+        if not self.segments or line < 1 or line > self.segments[-1].last_line:
+            return None
+        return self.segments[bisect.bisect_right(self._firsts, line) - 1]
+
+    @cached_property
+    def _firsts(self) -> list[int]:
+        return [s.first_line for s in self.segments]
+
+    def text_of(self, voice: int) -> str:
+        """What one voice says in this body: its text segments, joined."""
+        return "\n".join(s.text for s in self.segments if s.voice == voice and s.kind == TEXT).strip("\n")
+
+
+# --- lines and depths --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    markers: int  # how many ">" the line starts with
+    content: str  # the line without its markers (and one space after them)
+    raw: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.content.strip()
+
+
+def body_lines(body: str) -> list[str]:
+    """The body's lines as numbered here (a final newline does not start a line)."""
+    lines = body.split("\n")
+    if lines and lines[-1] == "" and len(lines) > 1:
+        lines.pop()
+    return lines
+
+
+def split_line(raw: str) -> tuple[int, str]:
+    """(quote depth, content) of one line: "> > foo" and ">>foo" are (2, "foo")."""
+    raw = raw.rstrip("\r")
+    m = RE_MARKERS.match(raw)
+    if not m:
+        return 0, raw
+    content = raw[m.end():]
+    if content.startswith(" "):
+        content = content[1:]
+    return min(m.group(0).count(">"), MAX_DEPTH), content
+
+
+def _lines(body: str) -> list[_Line]:
+    out = []
+    for i, raw in enumerate(body_lines(body)):
+        depth, content = split_line(raw)
+        out.append(_Line(i + 1, depth, content, raw))
+    return out
+
+
+def _rewrapped(lines: list[_Line], i: int) -> bool:
+    """Is line i the tail of a quoted line the mailer wrapped, which lost its markers?
+
+    "> ... a long quoted line that the mailer wrapped at seventy-two\\ncolumns\\n> next":
+    the line sits between two quoted lines of the same depth, the line before is long and
+    does not end a sentence, and its first word would not have fitted on it.
+    """
+    if i == 0 or i + 1 >= len(lines):
+        return False
+    prev, line, nxt = lines[i - 1], lines[i], lines[i + 1]
+    if line.blank or prev.blank or nxt.blank or not prev.markers or nxt.markers != prev.markers:
+        return False
+    if line.markers >= prev.markers or len(line.raw) > 80 or not re.search(r"[^\W_]", line.content):
+        return False  # (a row of "^^^^" under a quoted word is an annotation, not a tail)
+    tail = prev.raw.rstrip()
+    if len(tail) < REWRAP_MIN_PREVIOUS or tail.endswith((".", "!", "?", ":", ";")):
+        return False
+    first_word = line.content.split()[0] if line.content.split() else ""
+    if len(tail) + 1 + len(first_word) <= REWRAP_WIDTH:
+        return False
+    return not could_end_attribution(line.content)
+
+
+# --- building the tree -------------------------------------------------------------------
+
+@dataclass
+class _VoiceDraft:
+    index: int
+    depth: int
+    parent: int | None
+    attribution: Attribution | None
+
+
+def _is_signature_start(lines: list[_Line], i: int, depth: int) -> bool:
+    content = lines[i].content
+    if content == "-- " or (lines[i].markers and content == "--" and lines[i].raw.endswith(" ")):
+        return True
+    if content.rstrip() != "--":
+        return False
+    # "--" without its space (pages and some mailers drop it): a signature only when a
+    # few short lines of the same depth follow and nothing else.
+    rest = 0
+    for line in lines[i + 1:]:
+        if line.markers != lines[i].markers:
+            break
+        if not line.blank:
+            rest += 1
+    return 1 <= rest <= 6
+
+
+def _is_footer_start(lines: list[_Line], i: int) -> bool:
+    if not RE_FOOTER_RULE.match(lines[i].content):
+        return False
+    tail = [x.content for x in lines[i + 1:i + 9] if x.markers == lines[i].markers]
+    return bool(tail) and bool(RE_FOOTER_WORDS.search("\n".join(tail)))
+
+
+def _next_nonblank(lines: list[_Line], start: int, limit: int = 3) -> int | None:
+    """Index of the first non-blank line from `start`, looking at most `limit` lines on."""
+    for j in range(start, min(len(lines), start + limit)):
+        if not lines[j].blank:
+            return j
+    return None
+
+
+def _attribution_at(lines: list[_Line], depths: list[int], i: int) -> tuple[Attribution, int] | None:
+    """(attribution, lines it spans) starting at line i, when a deeper quote follows it."""
+    depth = depths[i]
+    line = lines[i]
+    spans: list[int] = []
+    if (i + 1 < len(lines) and depths[i + 1] == depth and lines[i + 1].markers == line.markers
+            and not lines[i + 1].blank and could_start_attribution(line.content)
+            and could_end_attribution(lines[i + 1].content)):
+        spans.append(2)  # wrapped over two lines: "On <date> Name" / "<addr> wrote:"
+    if could_end_attribution(line.content):
+        spans.append(1)
+    for span in spans:
+        after = _next_nonblank(lines, i + span)
+        if after is None or depths[after] <= depth:
+            continue
+        text = " ".join(x.content.strip() for x in lines[i:i + span])
+        att = parse_attribution(text)
+        if att is not None:
+            return att, span
+    return None
+
+
+def _build(lines: list[_Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, str]], list[int]]:
+    """Voices and, per line, (voice, depth, kind); also the depth of each line."""
+    depths = [x.markers for x in lines]
+    for i in range(len(lines)):
+        if _rewrapped(lines, i):
+            depths[i] = lines[i - 1].markers
+    voices = [_VoiceDraft(0, 0, None, None)]
+    active: list[int | None] = [0]
+    marks: list[tuple[int, int, str] | None] = [None] * len(lines)
+
+    def chain(depth: int) -> int:
+        """The current voice at `depth`, creating unnamed quoted voices down to it."""
+        while len(active) <= depth:
+            active.append(None)
+        for d in range(1, depth + 1):
+            if active[d] is None:
+                voices.append(_VoiceDraft(len(voices), d, active[d - 1], None))
+                active[d] = voices[-1].index
+                del active[d + 1:]
+                active.extend([None] * (depth - d))
+        return active[depth]  # type: ignore[return-value]
+
+    def open_voice(depth: int, att: Attribution) -> None:
+        """An attribution at `depth` starts a new voice at depth + 1."""
+        writer = chain(depth)
+        voices.append(_VoiceDraft(len(voices), depth + 1, writer, att))
+        del active[depth + 1:]
+        active.append(voices[-1].index)
+
+    n = len(lines)
+    first_text = next((j for j in range(n) if not lines[j].blank), n)
+    i = 0
+    while i < n:
+        line, depth = lines[i], depths[i]
+        if line.blank:
+            i += 1
+            continue
+        if _is_signature_start(lines, i, depth) or _is_footer_start(lines, i):
+            kind = FOOTER if RE_FOOTER_RULE.match(line.content) else SIGNATURE if depth == 0 else QUOTED_SIGNATURE
+            voice = chain(depth)
+            j = i
+            while j < n and (lines[j].markers == line.markers or lines[j].blank and not lines[j].markers):
+                if lines[j].blank and j + 1 < n and lines[j + 1].markers != line.markers and not lines[j + 1].blank:
+                    break
+                marks[j] = (voice, depth, kind)
+                j += 1
+            i = j
+            continue
+        if is_block_start(line.content) or line.content.startswith(("From:", "*From:*")):
+            same = [x.content for x in lines[i:i + 16]]
+            block = parse_header_block(same)
+            if block is not None and i == first_text and not depth and not is_block_start(line.content):
+                block = None  # "From:" opening a body is git's in-body header of a patch, not a quote
+            if block is not None and all(x.markers == line.markers for x in lines[i:i + block[1]]):
+                att, span = block
+                before = next((depths[j] for j in range(i - 1, -1, -1) if not lines[j].blank), 0)
+                if depth >= 1 and before < depth:
+                    # The block opens a quote ("> -----Original Message-----" quoted with
+                    # the text under it): it names the voice of its own depth.
+                    open_voice(depth - 1, att)
+                    for j in range(i, i + span):
+                        marks[j] = (active[depth], depth, HEADER)  # type: ignore[misc]
+                    i += span
+                    continue
+                writer = chain(depth)
+                for j in range(i, i + span):
+                    marks[j] = (writer, depth, HEADER)
+                open_voice(depth, att)
+                # The original message follows unquoted (Outlook): it is one level deeper.
+                for j in range(i + span, n):
+                    if lines[j].markers < line.markers and not lines[j].blank:
+                        break
+                    depths[j] += 1
+                i += span
+                continue
+        found = _attribution_at(lines, depths, i)
+        if found is not None:
+            att, span = found
+            before = next((j for j in range(i - 1, -1, -1) if not lines[j].blank), None)
+            if (att.form == "apple" and depth >= 1 and (before is None or depths[before] < depth)
+                    and (before is None or marks[before] is None or marks[before][2] != ATTRIBUTION)):
+                # Apple Mail writes its attribution inside the quote: it names this voice.
+                open_voice(depth - 1, att)
+                for j in range(i, i + span):
+                    marks[j] = (active[depth], depth, ATTRIBUTION)  # type: ignore[misc]
+                i += span
+                continue
+            writer = chain(depth)
+            for j in range(i, i + span):
+                marks[j] = (writer, depth, ATTRIBUTION)
+            open_voice(depth, att)
+            i += span
+            continue
+        marks[i] = (chain(depth), depth, TEXT)
+        i += 1
+
+    # Blank lines join the block before them, except after an attribution or header (they
+    # lead into the quote) and where a bare ">" fits the next block's depth better.
+    filled: list[tuple[int, int, str]] = []
+    following: list[tuple[int, int, str] | None] = [None] * n
+    upcoming = None
+    for i in range(n - 1, -1, -1):
+        following[i] = upcoming
+        if marks[i] is not None:
+            upcoming = marks[i]
+    prev = None
+    for i in range(n):
+        mark = marks[i]
+        if mark is not None:
+            filled.append(mark)
+            prev = mark
+            continue
+        nxt = following[i]
+        markers = lines[i].markers
+        choice = prev
+        if prev is None or prev[2] in (ATTRIBUTION, HEADER):
+            choice = nxt or prev
+        elif markers and prev[1] < markers and nxt is not None and nxt[1] >= markers:
+            choice = nxt
+        if choice is None:
+            choice = (0, 0, TEXT)
+        if choice[2] in (ATTRIBUTION, HEADER):
+            choice = (choice[0], choice[1], TEXT)
+        filled.append(choice)
+    return voices, filled, depths
+
+
+def _segments(lines: list[_Line], marks: list[tuple[int, int, str]]) -> list[Segment]:
+    segments: list[Segment] = []
+    start = 0
+    for i in range(1, len(lines) + 1):
+        if i < len(lines) and marks[i] == marks[start]:
+            continue
+        voice, depth, kind = marks[start]
+        text = "\n".join(x.content if x.markers else x.raw for x in lines[start:i])
+        segments.append(Segment(voice, depth, text, start + 1, i, kind))
+        start = i
+    return segments
+
+
+# --- the thread around a message ---------------------------------------------------------
+
+def normalise(text: str) -> str:
+    """Text with all whitespace removed, for matching quotes against their source: blind to
+    re-wrapping, trailing spaces, tabs turned into spaces and lost indentation."""
+    return RE_WS.sub("", unicodedata.normalize("NFC", text))
+
+
+def own_text(body: str) -> str:
+    """The unquoted lines of a body (what its author wrote, attribution lines included)."""
+    return "\n".join(raw for raw in body_lines(body) if not RE_MARKERS.match(raw))
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+class ThreadContext:
+    """The messages of one thread that quotes may come from, with the senders' names.
+
+    Build it once per thread (`from_store`) and pass it to `parse` for every message of
+    the thread: the normalised own text of each message is computed on first use.
+    """
+
+    def __init__(self, messages: Iterable[Message], ghost_ids: Iterable[str] = ()):
+        self.messages: dict[str, Message] = {}
+        for msg in messages:
+            self.messages.setdefault(msg.message_id, msg)
+        self.ghost_ids = frozenset(ghost_ids) - set(self.messages)
+        self._own: dict[str, str] = {}
+        senders: dict[str, Person] = {}
+        for msg in self.messages.values():
+            key = msg.author.email or name_key(msg.author.name)
+            if key:
+                senders.setdefault(key, msg.author)
+        self.senders: tuple[Person, ...] = tuple(senders.values())
+
+    @classmethod
+    def from_store(cls, store, thread_id: int) -> "ThreadContext":
+        """The context of a stored thread (its messages and the ghosts of its tree)."""
+        messages = list(store.thread_messages(thread_id))
+        try:
+            ghosts = [node.message_id for node in store.thread(thread_id).ghosts]
+        except NotFound:  # a thread with no stored message left has no tree
+            ghosts = []
+        return cls(messages, ghosts)
+
+    def message(self, message_id: str | None) -> Message | None:
+        return self.messages.get(message_id) if message_id else None
+
+    def own(self, message_id: str) -> str:
+        """The normalised own text of a message of the thread."""
+        text = self._own.get(message_id)
+        if text is None:
+            msg = self.messages[message_id]
+            parts = [own_text(msg.body)] + [a.text for a in msg.attachments]
+            text = normalise("\n".join(parts))
+            self._own[message_id] = text
+        return text
+
+    def sender(self, name: str, email: str) -> Person | None:
+        """The thread's sender an attribution names, when exactly one fits."""
+        if email:
+            for person in self.senders:
+                if person.email and person.email.lower() == email.lower():
+                    return person
+        if not name:
+            return None
+        exact = [p for p in self.senders if p.name and _fold(name_key(p.name)) == _fold(name_key(name))]
+        if len(exact) == 1:
+            return exact[0]
+        loose = [p for p in self.senders if person_matches(name, "", p)]
+        return loose[0] if len(loose) == 1 else None
+
+
+def person_matches(name: str, email: str, person: Person) -> bool:
+    """Could the attribution's name/address be `person`? Address equality, the same name
+    (case and accents folded), the first name with the last name or its initials ("Greg KH" for
+    Greg Kroah-Hartman), a first name alone, or a word that is the address's local part
+    ("Willy" for willy@infradead.org)."""
+    if email and person.email and email.lower() == person.email.lower():
+        return True
+    if not name:
+        return False
+    a = _fold(name_key(name)).replace(".", " ").split()
+    b = _fold(name_key(person.name)).split() if person.name else []
+    local = person.email.split("@")[0].lower() if person.email else ""
+    if a and b and a == b:
+        return True
+    if len(a) == 1:
+        word = a[0]
+        if local and (word == local or word == local.split(".")[0] and len(word) > 2):
+            return True
+        return bool(b) and word == b[0] and len(word) > 2  # "Dave wrote:"
+    if len(a) >= 2 and b and len(b) >= 2 and a[0] == b[0]:
+        last_a, last_b = a[-1], b[-1]
+        if last_a == last_b or last_a.replace("-", "") == "".join(p[0] for p in last_b.split("-")):
+            return True
+    if local and "".join(a) == local.replace(".", "").replace("_", ""):
+        return True  # "zhaoyang.huang" written as a name
+    return False
+
+
+# --- resolving sources -------------------------------------------------------------------
+
+def _chunks(text: str) -> list[str]:
+    """Normalised pieces of a voice's text to look for: paragraphs, split at snips."""
+    out: list[str] = []
+    cur: list[str] = []
+    for line in text.split("\n") + [""]:
+        if not line.strip() or RE_SNIP.match(line):
+            piece = normalise("\n".join(cur))
+            if len(piece) >= MIN_MATCH_CHARS:
+                out.append(piece)
+            cur = []
+        else:
+            cur.append(line)
+    return out
+
+
+def _text_scores(chunks: list[str], context: ThreadContext, candidates: Iterable[str]) -> dict[str, int]:
+    scores: dict[str, int] = {}
+    for mid in candidates:
+        own = context.own(mid)
+        score = 0
+        for chunk in chunks:
+            if chunk in own:
+                score += len(chunk)
+        if score:
+            scores[mid] = score
+    return scores
+
+
+def _resolve(msg: Message, context: ThreadContext | None, drafts: list[_VoiceDraft],
+             texts: dict[int, str]) -> list[str | None]:
+    """The source Message-ID of every voice (voice 0 is the message itself)."""
+    sources: list[str | None] = [msg.message_id] + [None] * (len(drafts) - 1)
+    if context is None:
+        # Without the thread, only the headers tell: a single depth-1 voice is the parent.
+        first = [d for d in drafts if d.depth == 1]
+        if len(first) == 1 and msg.in_reply_to:
+            sources[first[0].index] = msg.in_reply_to
+        return sources
+    me = context.message(msg.message_id) or msg
+    others = [mid for mid in context.messages if mid != msg.message_id]
+    for draft in drafts[1:]:
+        att = draft.attribution
+        parent_source = sources[draft.parent] if draft.parent is not None else None
+        parent_msg = me if draft.parent == 0 else context.message(parent_source)
+        chain = [m for m in (parent_msg.parent_ids if parent_msg else ()) if m != msg.message_id]
+        chunks = _chunks(texts.get(draft.index, ""))
+        named = att is not None and bool(att.name or att.email)
+
+        def author_ok(mid: str) -> bool:
+            if not named:
+                return True
+            return person_matches(att.name, att.email, context.messages[mid].author)  # type: ignore[union-attr]
+
+        found: str | None = None
+        total = sum(len(c) for c in chunks)
+        # Messages the attribution's name and date fit.
+        hits: list[str] = []
+        if named and att.date is not None:
+            hits = [m for m in others if author_ok(m) and att.date.matches(context.messages[m].date)]
+        # Messages whose own text holds the quoted text: ancestors first, then any.
+        scores: dict[str, int] = {}
+        if chunks:
+            scores = _text_scores(chunks, context, [m for m in dict.fromkeys(chain + hits) if m in context.messages])
+            if max(scores.values(), default=0) < total / 2:
+                scores.update(_text_scores(chunks, context, [m for m in others if m not in scores]))
+        top = max(scores.values(), default=0)
+        # 1. Name and date, confirmed by the text when it can be; a date that fits by chance
+        # (an unknown zone leaves a few candidates) yields to text that clearly fits elsewhere.
+        if hits:
+            confirmed = [m for m in hits if scores.get(m)]
+            if confirmed:
+                found = max(confirmed, key=lambda m: (scores[m], m in chain))
+            elif not (top and top >= total / 2):
+                found = sorted(hits, key=lambda m: m not in chain)[0]
+        # 2. The text alone, preferring the named author, then the ancestors.
+        if found is None and top:
+            ranked = sorted((m for m, s in scores.items() if s == top),
+                            key=lambda m: (not author_ok(m), m not in chain,
+                                           chain.index(m) if m in chain else 0))
+            if att is None or not att.date or author_ok(ranked[0]) or top >= total / 2:
+                found = ranked[0]
+        # 3. The In-Reply-To chain: the message the parent answered, when the name fits.
+        if found is None and parent_msg is not None:
+            for position, mid in enumerate(chain):
+                if mid in context.messages:
+                    if author_ok(mid) and (att is None or att.date is None
+                                           or att.date.matches(context.messages[mid].date)):
+                        found = mid
+                        break
+                    if not named:
+                        break
+                elif position == 0:
+                    found = mid  # the parent's parent is not in the archive: a ghost
+                    break
+                else:
+                    break
+        sources[draft.index] = found
+    return sources
+
+
+# --- the public entry point --------------------------------------------------------------
+
+def parse(msg: Message, context: ThreadContext | None = None) -> QuoteTree:
+    """The quote tree of `msg`; with `context`, voices are resolved to thread messages."""
+    lines = _lines(msg.body)
+    drafts, marks, _ = _build(lines)
+    segments = _segments(lines, marks)
+    texts: dict[int, str] = {}
+    for seg in segments:
+        if seg.kind == TEXT:
+            texts[seg.voice] = texts.get(seg.voice, "") + seg.text + "\n"
+    sources = _resolve(msg, context, drafts, texts)
+    voices: list[Voice] = []
+    for draft in drafts:
+        source = sources[draft.index]
+        if draft.index == 0:
+            voices.append(Voice(0, 0, None, msg.author.display or None, msg.date, msg.message_id, None))
+            continue
+        known = context.message(source) if context is not None else None
+        att = draft.attribution
+        if known is not None:
+            author: str | None = known.author.display or None
+            date = known.date
+        else:
+            author, date = None, None
+            if att is not None:
+                person = context.sender(att.name, att.email) if context is not None else None
+                author = (person.display if person else None) or att.name or (
+                    att.email.split("@")[0] if att.email else None)
+                date = att.date.exact if att.date else None
+        voices.append(Voice(draft.index, draft.depth, draft.parent, author, date, source,
+                            att.text if att else None))
+    return QuoteTree(msg.message_id, msg.author.display or None, msg.date, tuple(voices), tuple(segments))
+
+
+@dataclass(frozen=True)
+class GhostVoice:
+    """A quoted voice whose message is not in the thread: what the quote tells of it."""
+
+    voice: int
+    message_id: str | None
+    author: str | None
+    date: datetime | None
+    attribution: str | None
+    text: str
+
+
+def ghost_voices(tree: QuoteTree, context: ThreadContext) -> list[GhostVoice]:
+    """The voices of `tree` whose message the thread does not hold, with their text."""
+    out = []
+    for voice in tree.voices[1:]:
+        if voice.source_message_id and voice.source_message_id in context.messages:
+            continue
+        text = tree.text_of(voice.index)
+        if not text.strip():
+            continue
+        out.append(GhostVoice(voice.index, voice.source_message_id, voice.author, voice.date,
+                              voice.attribution, text))
+    return out
