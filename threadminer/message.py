@@ -153,7 +153,8 @@ def decode_header_value(value: object) -> str:
 
 
 def _unfold(value: str) -> str:
-    return " ".join(value.replace("\r", " ").replace("\n", " ").split())
+    # NUL bytes turn up in fuzzed and broken headers; they are never meaningful text.
+    return " ".join(value.replace("\r", " ").replace("\n", " ").replace("\0", "").split())
 
 
 RE_SURROGATE = re.compile("[\udc80-\udcff]")
@@ -181,7 +182,7 @@ def charset_codec(charset: str | None) -> str | None:
             return None
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL inside the name (fuzzed mail)
         return None
 
 
@@ -374,7 +375,9 @@ def looks_like_mail(data: bytes) -> bool:
             continue
         m = RE_HEADER_LINE.match(line)
         if not m:
-            return False
+            # A broken line inside the header block ends it (the `email` parser does the
+            # same); it is still mail if real headers came first.
+            return known >= 2
         if m.group(1).lower() in MAIL_HEADERS:
             known += 1
     return known >= 1
@@ -405,8 +408,19 @@ def scan_header_block(head: bytes) -> list[tuple[str, str]] | None:
     return [(m.group(1), m.group(2).rstrip("\n")) for m in RE_HEADER_FIELD.finditer(text)]
 
 
+def cut_broken_header(head: bytes, body: bytes) -> tuple[bytes, bytes]:
+    """Where a header block holds a line that is no header, the block ends there and the
+    rest belongs to the body (as the `email` package's parser treats it)."""
+    text = head.decode("ascii", "surrogateescape")
+    bad = RE_NOT_HEADER_LINE.search(text)
+    if bad is None or bad.start() == 0:
+        return head, body
+    cut = len(text[: bad.start()].encode("ascii", "surrogateescape"))
+    return head[:cut], head[cut:] + b"\n" + body
+
+
 # A line of a header block that is neither "Name: value" nor a folded continuation.
-RE_NOT_HEADER_LINE = re.compile(r"^(?![ \t]|[!-9;-~]+:|$)", re.M)
+RE_NOT_HEADER_LINE = re.compile(r"^(?![ \t]|[!-9;-~]+:|\r?$)", re.M)
 # One header field with its folded continuation lines.
 RE_HEADER_FIELD = re.compile(r"^([!-9;-~]+):[ \t]*((?:.*)(?:\n[ \t].*)*)", re.M)
 
@@ -430,6 +444,9 @@ def parse_bytes(raw: bytes, source: str = "") -> Message:
         raise MessageError("empty message")
     head, body = split_head_body(raw)
     pairs = scan_header_block(head)
+    if pairs is None and looks_like_mail(raw):
+        head, body = cut_broken_header(head, body)
+        pairs = scan_header_block(head)
     if pairs is None or not any(name.lower().encode() in MAIL_HEADERS for name, _ in pairs):
         raise MessageError("binary data, not a mail message" if b"\0" in raw[:8192] else "no mail headers")
     mime = MimeInfo.from_pairs(pairs)

@@ -108,9 +108,10 @@ RE_TRACE_MARKER = re.compile(r"^\s*</?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>\s*$")
 #   CPU: 27 PID: 51385 Comm: test_write Not tainted 6.1.0-rc1-dgc+ #1618
 #   CPU: 0 UID: 0 PID: 5832 Comm: syz.2.15 Tainted: G        W          6.13.0-rc3-syzkaller #0
 #   CPU: 1 PID: 3579 Comm: test_write Tainted: G D W 6.1.0-rc1-dgc+ #1618
-RE_CPU_LINE = re.compile(r"\bCPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.*?)"
-                         r"(?: (?:Not tainted|Tainted: (?P<taint>[A-Z](?:[A-Z ]*[A-Z])?))\s+(?P<kernel>\d[^\s]*)"
-                         r"(?: #\S+)?| *$)")
+#   CPU: 784 PID: 77071 Comm: stress-ng Kdump: loaded Not tainted 5.14.0-55.el9.ppc64le #1
+RE_CPU_LINE = re.compile(r"\bCPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.*?)(?: Kdump: loaded)?"
+                         r"(?: (?:Not tainted|Tainted: (?P<taint>[A-Z](?:[A-Z ]*[A-Z])?))(?:\s+(?P<kernel>\d[^\s]*))?"
+                         r"| *$)")
 
 # The kernel version printed alone (hung task reports, RCU stall task dumps).
 #         Not tainted 6.1.0-rc1-dgc+ #1618
@@ -202,12 +203,3 @@ RE_WORD = re.compile(r"[A-Za-z]{2,}")
 #   2018/02/19 19:56:25 executing program 7:
 RE_STANDALONE = re.compile(r"^(?:executing program|\[pid +\d+\]|syzkaller login|\S+@\S+[:~#$]|"
                            r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )")
-
-# Cheap pre-filter: a body without any of these holds no report (most mail).
-#   BUG: KASAN: use-after-free in foo+0x1/0x2
-#   CPU: 1 PID: 3579 Comm: test_write Tainted: G D W 6.1.0-rc1-dgc+ #1618
-RE_ANY_REPORT_HINT = re.compile(
-    r"BUG|WARNING:|INFO:|general protection|Kernel panic|Unable to handle|Internal error|Unhandled fault|"
-    r"Alignment trap|divide.error|invalid opcode|UBSAN:|stack segment|double fault|unreferenced object|"
-    r"NMI backtrace|hard LOCKUP|PID: \d+ .*Comm:|Oops|unregister_netdevice|VFS: |trusty: panic|SYZFA|"
-    r"rust_kernel")

@@ -565,6 +565,9 @@ SPIN_HEADER = Header("CPU: ", (
          stack=Stack((RIP_STEP,), skip=SPIN_SKIP, skip_generic=False)),
 ), weak=True)
 
+# Any header keyword (a line without one starts no report; a body without one holds none).
+RE_HEADER_KEYWORD = re.compile("|".join(re.escape(h.keyword) for h in HEADERS + (SPIN_HEADER,)))
+
 # Headers that are lines of an open report, not the start of a second one.
 CONTINUATIONS = tuple(rx(p) for p in ("invalid opcode: 0000", "Kernel panic - not syncing",
                                       "unregister_netdevice: waiting for", "PANIC: double fault", "Internal error:",
@@ -743,6 +746,8 @@ def guilty_frames(stack: Stack, lines: list[str]) -> tuple[list[tuple[str, str]]
 
 def header_of(line: str, *, include_weak: bool = True) -> tuple[Header, int] | None:
     """The header a line starts, and where its keyword is, or None."""
+    if RE_HEADER_KEYWORD.search(line) is None:
+        return None
     for header in HEADERS:
         if header.weak and not include_weak:
             continue

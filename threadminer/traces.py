@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Iterable, Sequence
 
 from . import trace_patterns as pat
-from .trace_titles import (CONTINUATIONS, HEADERS, INFO_WITH_STACK, RE_STACK_START, SPIN_HEADER, Header,
+from .trace_titles import (CONTINUATIONS, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START, SPIN_HEADER, Header,
                            describe, header_of, title_key)
 
 
@@ -371,7 +371,7 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
 
 def find_reports(body: str) -> list[CrashReport]:
     """Every crash report in a decoded message body, in body order."""
-    if not pat.RE_ANY_REPORT_HINT.search(body):
+    if not RE_HEADER_KEYWORD.search(body):
         return []
     reports: list[CrashReport] = []
     for depth, stream in _streams(clean_lines(body)).items():
@@ -444,7 +444,7 @@ def _build(draft: _Draft, depth: int) -> CrashReport | None:
             frames.extend(parsed)
     if not _is_report(draft, desc, frames):
         return None
-    meta = _metadata(members)
+    meta = _metadata(([draft.lead] if draft.lead is not None else []) + members)
     last = max((line.end for line in members if not line.blank and not _is_prose(line)), default=draft.head.end)
     first = draft.lead.number if draft.lead is not None else members[0].number
     text_lines = ([draft.lead.text] if draft.lead is not None else []) + [line.text for line in members]

@@ -110,6 +110,13 @@ def sniff(head: bytes) -> str:
     stripped = head.lstrip()
     if not stripped:
         return "empty"
+    # Mail first: real archives hold messages with stray NUL or control bytes in a header
+    # (Patchwork's fuzz corpus), which are still mail.
+    first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
+    if is_from_line(first) or (is_from_line(first, strict=False) and looks_like_mail(head)):
+        return "mbox"
+    if looks_like_mail(head):
+        return "mail"
     sample = head[:8192]
     if b"\0" in sample:
         return "binary"
@@ -124,11 +131,6 @@ def sniff(head: bytes) -> str:
             high = sum(1 for b in sample if b >= 128)
             if high > len(sample) // 3:
                 return "binary"
-    first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
-    if is_from_line(first):
-        return "mbox"
-    if looks_like_mail(head):
-        return "mail"
     low = stripped[:1024].lower()
     if low.startswith((b"<!doctype html", b"<html", b"<!-- mhonarc", b"<?xml")) or b"<html" in low[:512] \
             or (low.startswith(b"<!--") and b"-->" in low and b"<" in low[low.index(b"-->"):]):

@@ -11,6 +11,9 @@ from ..message import MAX_MESSAGE_BYTES
 # mutt, git format-patch ("From <sha> Mon Sep 17 00:00:00 2001"), public-inbox and Mailman
 # ("From user at host  Thu Dec 31 22:50:51 2009") write it.
 RE_FROM_LINE = re.compile(rb"^From \S.*\d{4}\s*$")
+# Some tools write From_ lines without the date ("From pat016"); an archive whose first line
+# is one of those is split on any "From " line after an empty line.
+RE_LAX_FROM_LINE = re.compile(rb"^From \S")
 # mboxrd escapes every ">*From " body line with one more ">"; unescaping removes one.
 RE_MBOXRD_ESCAPED = re.compile(rb"^>(>*From )", re.M)
 
@@ -19,8 +22,10 @@ class TooLarge(Exception):
     """Raised inside the reader's output for an oversized message; carries its size."""
 
 
-def is_from_line(line: bytes) -> bool:
-    return line.startswith(b"From ") and RE_FROM_LINE.match(line.rstrip(b"\r\n")) is not None
+def is_from_line(line: bytes, strict: bool = True) -> bool:
+    if not line.startswith(b"From "):
+        return False
+    return (RE_FROM_LINE if strict else RE_LAX_FROM_LINE).match(line.rstrip(b"\r\n")) is not None
 
 
 def _finish(message: bytes, mboxrd: bool) -> bytes:
@@ -47,6 +52,7 @@ def iter_mbox(stream: BinaryIO, mboxrd: bool = True,
     holds one message plus one block.
     """
     buf = b""
+    strict = True  # From_ lines must carry a date, unless the first one did not
     started = False  # a From_ line has been seen: buf holds a message's bytes
     dropped = 0  # bytes of an oversized message skipped so far
     while True:
@@ -59,8 +65,10 @@ def iter_mbox(stream: BinaryIO, mboxrd: bool = True,
             lead = len(buf) - len(buf.lstrip(b"\r\n"))
             if eof or len(buf) - lead >= 5:
                 body = buf[lead:]
-                if body.startswith(b"From ") and (b"\n" in body or eof) and is_from_line(body.split(b"\n", 1)[0]):
+                first = body.split(b"\n", 1)[0]
+                if body.startswith(b"From ") and (b"\n" in body or eof) and is_from_line(first, strict=False):
                     buf = body
+                    strict = is_from_line(first)
                 else:
                     # Text before the first From_ line: treat it as a message without one.
                     buf = b"From unknown Thu Jan  1 00:00:00 1970\n" + body
@@ -69,7 +77,7 @@ def iter_mbox(stream: BinaryIO, mboxrd: bool = True,
                 continue
         pos = 0
         while True:
-            sep = _next_separator(buf, pos + 1)
+            sep = _next_separator(buf, pos + 1, strict)
             if sep == -1:
                 break
             message = buf[pos:sep]
@@ -97,7 +105,7 @@ def iter_mbox(stream: BinaryIO, mboxrd: bool = True,
 READ_BLOCK = 1 << 20
 
 
-def _next_separator(buf: bytes, start: int) -> int:
+def _next_separator(buf: bytes, start: int, strict: bool = True) -> int:
     """Offset of the next From_ line that follows an empty line, or -1."""
     while True:
         hit = buf.find(b"\nFrom ", start)
@@ -107,6 +115,6 @@ def _next_separator(buf: bytes, start: int) -> int:
         if line_end == -1:
             return -1  # the line is not complete yet: look again with more data
         preceded_by_blank = buf[hit - 1: hit] == b"\n" or buf[hit - 2: hit] == b"\n\r"
-        if preceded_by_blank and is_from_line(buf[hit + 1: line_end]):
+        if preceded_by_blank and is_from_line(buf[hit + 1: line_end], strict):
             return hit + 1
         start = hit + 1
