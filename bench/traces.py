@@ -15,6 +15,10 @@ extent are right.
 Speed: the time spent in `find_reports` against the time to read and decode the same
 messages (the baseline every analysis pays), same run; and against a pass that only runs
 the cheap pre-filter regex over each body.
+
+syzbot's own report mails ("[syzbot] ... TITLE") are a check of the titles: the first
+report's title against the subject (syzbot titles the raw log it saw first; a mail may show
+a later crash of the same bug, whose titles meet the subject's through alt titles).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -34,6 +39,8 @@ from threadminer.sources import read  # noqa: E402
 from threadminer.trace_titles import RE_HEADER_KEYWORD  # noqa: E402
 from threadminer.traces import find_reports  # noqa: E402
 
+# "[syzbot] [mm?] INFO: task hung in foo (3)" -> "INFO: task hung in foo"
+RE_SYZBOT_TAGS = re.compile(r"^\[syzbot\] (?:\[[\w?]+\] )*|\s+\(\d+\)$")
 DEFAULT_EPOCH = os.path.join(ROOT, "..", "shared", "corpus", "public-inbox", "linux-modules", "0.git")
 
 
@@ -52,6 +59,7 @@ def main() -> None:
     read_time = hint_time = trace_time = 0.0
     found = []  # (message_id, subject, report); bodies are kept only for messages with reports
     bodies: dict[str, str] = {}
+    syzbot = []  # (subject title, first report) of syzbot's own report mails
     started = time.perf_counter()
     items = iter(read(args.epoch))
     while True:
@@ -71,6 +79,8 @@ def main() -> None:
         trace_time += time.perf_counter() - t2
         for report in reports:
             found.append((item.message_id, item.subject, report))
+        if reports and item.author.name == "syzbot" and item.subject.startswith("[syzbot]"):
+            syzbot.append((RE_SYZBOT_TAGS.sub("", item.subject), reports[0]))
         if reports:
             bodies[item.message_id] = item.body
     total = time.perf_counter() - started
@@ -84,6 +94,12 @@ def main() -> None:
           f"find_reports / pre-filter = {trace_time / hint_time:.1f}; "
           f"throughput {messages / trace_time:,.0f} messages/s in find_reports, "
           f"{messages / read_time:,.0f} messages/s reading")
+    if syzbot:
+        same = sum(1 for subject, report in syzbot if report.title == subject)
+        print(f"syzbot's report mails: the first report's title is the subject's in {same}/{len(syzbot)}")
+        for subject, report in syzbot:
+            if report.title != subject:
+                print(f"  subject {subject!r}: {report.title!r}, alt titles {list(report.alt_titles)}")
     print()
     print("reports by title:")
     for title, count in Counter(r.title for _, _, r in found).most_common():
@@ -113,4 +129,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:  # piped into head: not an error
+        sys.stderr.close()

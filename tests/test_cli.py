@@ -69,7 +69,7 @@ def test_show_text_and_summarize(cli):
     out = result.stdout
     assert "# [RFC PATCH] mm: move xa forward when run across zombie page" in out
     assert "Messages:     27 (+1 referenced but missing)" in out
-    assert f"[not in archive] <{MISSING}>" in out
+    assert f"Dave Chinner: [not in archive, quoted]  <{MISSING}>" in out
     shown = cli("show", SEED_ID, "--rules")
     assert shown.exit_code == 0
     assert "[in-reply-to]" in shown.stdout and "[ghost]" in shown.stdout

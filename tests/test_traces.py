@@ -290,7 +290,13 @@ def test_syzbot_mail_with_symbolized_report():
     # The journal of prose-bug-then-journal-report.eml.
     ("Nov 02 21:44:30 ArchBasement kernel: BUG: using smp_processor_id() in preemptible [00000000] code: Xorg/1183", 0,
      "BUG: using smp_processor_id() in preemptible [00000000] code: Xorg/1183", None, "console"),
-    (">> [TN] BUG: sleeping function", 2, "[TN] BUG: sleeping function", None, ""),
+    # Synthetic, for the format of util-linux's `dmesg -x` (no sample in the corpora).
+    ("kern  :warn  : [  12.345678] WARNING: CPU: 0 PID: 1 at fs/foo.c:1 foo+0x1/0x2", 0,
+     "WARNING: CPU: 0 PID: 1 at fs/foo.c:1 foo+0x1/0x2", 12.345678, "console"),
+    # A caller id without a timestamp (linux-modules, 20221220063923.1937-1-thunder.leizhen@huawei.com,
+    # quoted twice in a reply).
+    (">> [T58] BUG: sleeping function called from invalid context at kernel/kallsyms.c:305", 2,
+     "BUG: sleeping function called from invalid context at kernel/kallsyms.c:305", None, "T58"),
 ])
 def test_clean_line(raw, depth, text, timestamp, context):
     line = clean_line(raw, 1)
@@ -331,17 +337,24 @@ def test_signatures_join_the_stall_quoted_down_the_seed_thread():
 
 
 def test_signatures_meet_through_alt_titles():
-    # syzbot merges a KASAN report and a GPF in the same function via "bad-access in f".
-    def report(title, alts):
-        return CrashReport(title, "X", alts, (), None, None, None, None, None, None, None, None, False, 0, 1, 2, "")
+    # syzbot merges a KASAN report and a GPF in the same function via "bad-access in f";
+    # reports with no guilty frame ("... in corrupted") are one crash only when their text is
+    # the same (a cut report quoted again), whatever their alt titles say.
+    def report(title, alts, text):
+        return CrashReport(title, "X", alts, (), None, None, None, None, None, None, None, None, False, 0, 1, 2, text)
 
-    found = [Occurrence("a", report("KASAN: use-after-free Read in f", ("bad-access in f",))),
-             Occurrence("b", report("general protection fault in f", ("bad-access in f",))),
-             Occurrence("c", report("general protection fault in corrupted", ("bad-access in corrupted",))),
-             Occurrence("d", report("WARNING in corrupted", ())),
-             Occurrence("e", report("KASAN: slab-out-of-bounds Read in corrupted", ("bad-access in corrupted",)))]
+    found = [Occurrence("a", report("KASAN: use-after-free Read in f", ("bad-access in f",), "BUG: KASAN: a")),
+             Occurrence("b", report("general protection fault in f", ("bad-access in f",), "general protection b")),
+             Occurrence("c", report("general protection fault in corrupted", ("bad-access in corrupted",),
+                                    "general protection fault, probably for non-canonical address")),
+             Occurrence("d", report("WARNING in corrupted", (), "WARNING: CPU: 0 PID: 1 at x.c:1")),
+             Occurrence("e", report("KASAN: slab-out-of-bounds Read in corrupted", ("bad-access in corrupted",),
+                                    "BUG: KASAN: slab-out-of-bounds")),
+             Occurrence("f", report("WARNING in corrupted", (), "WARNING: CPU: 0  PID: 1 at x.c:1"))]
     groups = signatures(found)
-    assert [sig.message_ids for sig in groups] == [("a", "b"), ("c",), ("d",), ("e",)]
+    assert [sig.message_ids for sig in groups] == [("a", "b"), ("c",), ("d", "f"), ("e",)]
+    assert len({sig.key for sig in groups}) == 4
+    assert groups[0].titles == ("KASAN: use-after-free Read in f", "bad-access in f", "general protection fault in f")
 
 
 # --- The CLI ---------------------------------------------------------------------------------

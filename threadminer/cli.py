@@ -331,15 +331,16 @@ def traces(ctx, sources, as_json, offline, base):
     from .collect import messages
     from .quotes import parse as quote_tree
     from .report.traces import render_signatures, trace_record
-    from .traces import find_occurrences, signatures
+    from .traces import find_occurrences, find_reports, signatures
 
     store = open_store(ctx)
     result = load_sources(ctx, store, sources, offline=offline, base=base)
     with errors_as_exit_codes():
         found = []
         for loaded, msg in messages(store, result):
-            if find_occurrences(msg):
-                found.extend(find_occurrences(msg, loaded.source, quote_tree(msg)))
+            reports = find_reports(msg.body)
+            if reports:  # the quote tree names who wrote each report
+                found.extend(find_occurrences(msg, loaded.source, quote_tree(msg), reports))
         groups = signatures(found)
         if as_json:
             key_of = {id(occ): sig.key for sig in groups for occ in sig.occurrences}
@@ -371,9 +372,15 @@ def summarize(ctx, sources, fmt, output, offline, base):
             text = json.dumps([thread_record(store.thread_info(t), None) for t in order],
                               ensure_ascii=False, indent=1)
         else:
+            from .ghosts import thread_ghosts
             from .report.text import render_overview
 
-            text = "\n\n".join(render_overview(store, t) for t in order)
+            parts = []
+            for thread_id in order:
+                thread = store.thread(thread_id)
+                parts.append(render_overview(store.thread_info(thread_id), thread,
+                                             thread_ghosts(store, thread_id, thread)))
+            text = "\n\n".join(parts)
     if output:
         from .report.files import write_text_atomic
 

@@ -21,7 +21,7 @@ RE_QUOTE = re.compile(r"^[ \t]{0,3}((?:>[ \t]?)+)")
 #   Jan  1 00:00:00 (none) user.warn kernel: WARNING: CPU: 0 PID: 1 at ...
 RE_SYSLOG = re.compile(
     r"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?"
-    r"(?:Z|[+-]\d\d:?\d\d)?) +\S+ (?:[\w.]+ )?kernel: ")
+    r"(?:Z|[+-]\d\d:?\d\d)?) +\S+ (?:[\w.]+ )?kernel:(?: |$)")
 
 # dmesg -x: facility and level columns.
 #   kern  :warn  : [  12.345678] WARNING: CPU: 0 PID: 1 at ...
@@ -36,6 +36,10 @@ RE_LOGLEVEL = re.compile(r"^<\d{1,2}>")
 #   [   49.679506][ T8428] ======================================================
 #   [  460.963095][    C1] NMI backtrace for cpu 1
 RE_TIMESTAMP = re.compile(r"^\[ *(\d+\.\d+)\](?:\[ *([CT]\d+)\])? ?")
+
+# A caller id printed without a timestamp (printk.time=0 with CONFIG_PRINTK_CALLER).
+#   [T58] BUG: sleeping function called from invalid context at kernel/kallsyms.c:305
+RE_CALLER_ONLY = re.compile(r"^\[ *([CT]\d+)\] ?")
 
 # dmesg -T timestamps (human time instead of seconds).
 #   [Wed Oct 19 23:42:56 2022] BUG: unable to handle page fault for address: 0000000000000008
@@ -74,6 +78,7 @@ RE_DEVICE_PREFIX = re.compile(r"^\s*[\w\-]+ [\w\-:.]*\d[\w\-:.]*: $")
 #    ip6_send_skb+0x2f5/0x330 net/ipv6/ip6_output.c:1748
 #    __dump_stack lib/dump_stack.c:16 [inline]
 #    dump_stack_lvl (lib/dump_stack.c:107 (discriminator 1))
+#   dump_backtrace (??:?)
 #    [c000000000123456] [c000000000654321] foo+0x1c/0x30 (unreliable)
 #    ([<000000000012345a>] foo+0x1c/0x30)
 #    kvm_vcpu_ioctl+0x3e0/0x7a0 [kvm 1a2b3c4d5e6f]
@@ -82,7 +87,7 @@ RE_FRAME = re.compile(
     r"(?P<function>[A-Za-z_$][\w$.]*)"
     r"(?:\+0x(?P<offset>[0-9a-f]+)/0x(?P<size>[0-9a-f]+))?"
     r"(?: \[(?P<module>[\w\-]+)(?: [0-9a-f]+)?\])?\)?"
-    r"(?: \((?P<dfile>[\w/.\-]+\.\w+):(?:(?P<dline>\d+)|\?)(?: \(discriminator \d+\))?(?: [^)]*)?\)"
+    r"(?: \((?P<dfile>[\w/.\-]+\.\w+|\?\?):(?:(?P<dline>\d+)|\?)(?: \(discriminator \d+\))?(?: [^)]*)?\)"
     r"(?: \[(?P<dmodule>[\w\-]+)\])?"
     r"| (?P<file>[\w/.\-]+\.(?:c|h|S|rs)):(?P<line>\d+)(?P<inline> \[inline\])?)?"
     r"(?P<ppc_unreliable> \(unreliable\))?\s*$")
@@ -182,15 +187,34 @@ RE_MAIL_BREAK = re.compile(r"^(?:---\s*$|-- $|diff --git |[A-Z][A-Za-z-]*-by: |F
                            r"Closes: https?://|```|#syz )")
 
 
-# A "cut here" or separator line printed right before a report header.
+# Lines printed just before a header that belong to its report: the "cut here" line, the
+# KASAN/lockdep rule, the message a list or refcount check prints before its BUG/WARNING.
 #   ------------[ cut here ]------------
 #   ==================================================================
-RE_SEPARATOR = re.compile(r"^\s*(?:-+\[ cut here \]-+|={20,}|-{20,})\s*$")
+#   list_del corruption, ffff888012345678->next is LIST_POISON1 (dead000000000100)
+#   refcount_t: underflow; use-after-free.
+RE_LEAD_IN = re.compile(r"^\s*(?:-+\[ cut here \]-+|={20,}|list_(?:add|del) corruption|refcount_t: |"
+                        r"DEBUG_LOCKS_WARN_ON|Unable to handle kernel|BUG: kernel NULL pointer)")
 
-# Questionable (unreliable) frames: x86 "? func", powerpc "(unreliable)".
+# An unreliable frame's mark: syzkaller looks for " ? "; mail often lost the leading space.
 #    ? __schedule+0x301/0xa30
-#   [c000000000123456] [c000000000654321] foo+0x1c/0x30 (unreliable)
-RE_QUESTIONABLE = re.compile(r"(?:^|\s|\])\? [A-Za-z_]|\(unreliable\)\s*$")
+#   ? xas_load+0x24/0xa0
+#   [<ffffffff81234567>] ? foo+0x1c/0x30
+RE_QUESTION_MARK = re.compile(r"(?:^|(?<=\s)|(?<=\]))\? (?=[A-Za-z_])")
+
+# A CPU line that may open a register dump with no header (a CPU caught spinning).
+#   CPU: 1 PID: 3579 Comm: test_write Tainted: G D W 6.1.0-rc1-dgc+ #1618
+RE_SPIN_CPU = re.compile(r"^\s*CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: ")
+
+# A WARNING or RIP line cut right before its function by a mail client.
+#   [    1.111880] WARNING: CPU: 0 PID: 164 at
+#   WARNING: CPU: 27 PID: 51385 at fs/iomap/buffered-io.c:80
+#   Aug 20 00:06:19 (none) user.warn kernel: RIP:
+RE_AT_SOURCE_END = re.compile(r"\bat(?: [\w/.\-]+\.[a-zA-Z]+:\d+)?\s*$|RIP: (?:[0-9a-f]{4}:)?\s*$")
+
+# The start of a written sentence (a capitalised word, then a lower-case one).
+#   The execution time of function kallsyms_on_each_match_symbol() is very
+RE_SENTENCE_START = re.compile(r"^[A-Z][a-z]+ [a-z]")
 
 # Prose: a word of two letters or more (a line without one is a log line or junk).
 #   This causes a different problems to occur. First, a task hangs

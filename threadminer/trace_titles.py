@@ -57,7 +57,7 @@ FRAME_STEPS = (
     rx(r"^ *(?:{{PC}} ){0,2}{{FUNC}}"),
     rx(r"^ *{{PC}} \(([a-zA-Z0-9_.]+)\) from {{PC}} \({{FUNC}}"),
     # decode_stacktrace.sh output: " dump_stack_lvl (lib/dump_stack.c:107)".
-    re.compile(r"^ *(?:" + PC + r" ){0,2}([a-zA-Z0-9_]+)(?:\.[\w.]+)? \([\w/.\-]+\.[a-zA-Z]+:(?:\d+|\?)"),
+    re.compile(r"^ *(?:" + PC + r" ){0,2}([a-zA-Z0-9_]+)(?:\.[\w.]+)? \((?:[\w/.\-]+\.[a-zA-Z]+|\?\?):(?:\d+|\?)"),
 )
 
 # Lines that show the stack is mixed with fault injection output.
@@ -219,6 +219,9 @@ class Header:
     weak: bool = False
     # The keyword is distinctive wherever it stands on the line (prose never writes it).
     anywhere: bool = False
+    # Its line alone is a report: a kernel message people paste on its own ("Kernel panic -
+    # not syncing: VFS: Unable to mount root fs"), never written by hand.
+    alone: bool = False
 
 
 def warning_stack(*skip: str) -> Stack:
@@ -477,7 +480,7 @@ HEADERS: tuple[Header, ...] = (
         Rule(rx(r"Kernel panic - not syncing: hung_task: blocked tasks"), "kernel panic: hung_task: blocked tasks",
              corrupted=True),
         Rule(rx(r"Kernel panic - not syncing: (.*)"), "kernel panic: {1}"),
-    )),
+    ), alone=True),
     Header("PANIC: double fault", (
         Rule(rx(r"PANIC: double fault"), "PANIC: double fault in {1}", stack=Stack((RIP_STEP,))),
     )),
@@ -587,7 +590,6 @@ class Description:
     corrupted: bool
     rule: Rule | None
     guilty: str | None = None
-    questionable: bool = False
 
 
 def _fill(template: str, args: Sequence[str]) -> str:
@@ -744,13 +746,11 @@ def guilty_frames(stack: Stack, lines: list[str]) -> tuple[list[tuple[str, str]]
     return _walk(lines, stack.fallback, skip, stack)
 
 
-def header_of(line: str, *, include_weak: bool = True) -> tuple[Header, int] | None:
+def header_of(line: str) -> tuple[Header, int] | None:
     """The header a line starts, and where its keyword is, or None."""
     if RE_HEADER_KEYWORD.search(line) is None:
         return None
     for header in HEADERS:
-        if header.weak and not include_weak:
-            continue
         pos = line.find(header.keyword)
         if pos < 0:
             continue
@@ -873,6 +873,9 @@ MAX_TITLE = 120
 def sanitize_title(title: str) -> str:
     """Numbers, addresses and line numbers replaced, control characters dropped, spaces
     collapsed, at most 120 characters (as syzbot keeps titles stable across runs)."""
+    # A corrupted header can be a whole console log on one line: the replacements below are
+    # not linear in its length, and nothing past the first few hundred characters stays.
+    title = title[:MAX_TITLE * 8]
     for pattern, repl in TITLE_REPLACEMENTS:
         while True:
             new = pattern.sub(repl, title)

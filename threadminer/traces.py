@@ -128,10 +128,10 @@ def clean_line(raw: str, number: int) -> LogLine:
         text = probe[m.end():]
         console = True
     else:
-        m = pat.RE_HUMAN_TIMESTAMP.match(probe)
+        m = pat.RE_HUMAN_TIMESTAMP.match(probe) or pat.RE_CALLER_ONLY.match(probe)
         if m:
             text = probe[m.end():]
-            context = "console"
+            context = m.group(1) if m.re is pat.RE_CALLER_ONLY else "console"
             console = True
     return LogLine(number, number, depth, text.rstrip("\r"), timestamp, context, console, width)
 
@@ -144,7 +144,8 @@ def clean_lines(body: str) -> list[LogLine]:
         if out and _is_wrapped_tail(out[-1], line):
             prev = out[-1]
             # `width` becomes the tail's: a tail may itself have been wrapped again.
-            out[-1] = LogLine(prev.number, line.number, prev.depth, prev.text.rstrip() + " " + line.text.strip(),
+            out[-1] = LogLine(prev.number, line.number, prev.depth, (prev.text.rstrip() + " " + line.text.strip()
+                                                                     if not prev.blank else " " + line.text.strip()),
                               prev.timestamp, prev.context, prev.console, line.width)
             continue
         out.append(line)
@@ -173,8 +174,12 @@ def _is_wrapped_tail(prev: LogLine, line: LogLine) -> bool:
         return False
     if _header_hit(line) is not None or pat.RE_CPU_LINE.search(tail) or RE_STACK_START.search(tail):
         return False
+    if pat.RE_SENTENCE_START.match(tail) and len(pat.RE_WORD.findall(tail)) >= 5:
+        # "The execution time of function ... is very": someone writing, not a cut log line.
+        return False
     if prev.console:
-        return not _is_frame_line(tail) or _ends_without_function(prev.text)
+        # A console line cut right after its prefix ("... kernel:") continues with its text.
+        return prev.blank or not _is_frame_line(tail) or _ends_without_function(prev.text)
     # Without timestamps only a header or CPU line is rejoined (their tails are distinctive).
     if _header_hit(prev) is None and not pat.RE_CPU_LINE.search(prev.text):
         return False
@@ -183,12 +188,11 @@ def _is_wrapped_tail(prev: LogLine, line: LogLine) -> bool:
     return len(tail.strip()) <= 40 and not _is_frame_line(tail) and len(pat.RE_WORD.findall(tail)) <= 3
 
 
-RE_AT_SOURCE_END = re.compile(r"\bat(?: [\w/.\-]+\.[a-zA-Z]+:\d+)?\s*$|RIP: [0-9a-f]{4}:\s*$")
 
 
 def _ends_without_function(text: str) -> bool:
     """A WARNING or RIP line cut right before its function ("... at fs/foo.c:80")."""
-    return RE_AT_SOURCE_END.search(text) is not None
+    return pat.RE_AT_SOURCE_END.search(text) is not None
 
 
 def _is_frame_line(text: str) -> bool:
@@ -209,8 +213,8 @@ def _parse_frame(text: str) -> list[Frame] | None:
     if m is None:
         return None
     offset = m.group("offset")
-    file = m.group("file") or m.group("dfile")
-    if not (offset or file or m.group("pcs")):
+    file = m.group("file") or (m.group("dfile") if m.group("dfile") != "??" else None)
+    if not (offset or m.group("file") or m.group("dfile") or m.group("pcs")):
         return None
     line = m.group("line") or m.group("dline")
     return [Frame(m.group("function"), _hex(offset), _hex(m.group("size")), m.group("module") or m.group("dmodule"),
@@ -231,7 +235,7 @@ def _header_hit(line: LogLine) -> tuple[Header, str] | None:
     prefix): prose that mentions "BUG:" does not count."""
     found = header_of(line.text)
     if found is None:
-        if RE_SPIN_CPU.match(line.text):
+        if pat.RE_SPIN_CPU.match(line.text):
             return SPIN_HEADER, ""
         return None
     header, pos = found
@@ -241,10 +245,6 @@ def _header_hit(line: LogLine) -> tuple[Header, str] | None:
     return header, prefix
 
 
-RE_SPIN_CPU = re.compile(r"^\s*CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: ")
-# Lines before a header that belong to the report (syzkaller keeps some; mail readers want them).
-RE_LEAD_IN = re.compile(r"^\s*(?:-+\[ cut here \]-+|={20,}|list_(?:add|del) corruption|refcount_t: |"
-                        r"DEBUG_LOCKS_WARN_ON|Unable to handle kernel|BUG: kernel NULL pointer)")
 
 
 @dataclass
@@ -256,25 +256,28 @@ class _Draft:
     prefix: str
     context: str
     lines: list[LogLine] = field(default_factory=list)
-    lead: LogLine | None = None
+    # The lines before the header that belong to it: a "cut here" line and the message
+    # (WARN's text, "list_add corruption...") printed between it and the header.
+    lead: list[LogLine] = field(default_factory=list)
     # A register dump that turned out to open a report whose header came after it.
     before: list[LogLine] = field(default_factory=list)
     # The report that cut this one short in the same task: its lines still name this one's
     # crash (a task prints one report, then the oops it caused while printing).
     cut_by: _Draft | None = None
     cpu_traceback: bool = False
+    # A "vmalloc: allocation failure" or fault-injection stack came in: the title stops there.
     text_closed: bool = False
-    title_lines: int = 0
-
-    def accepts(self, line: LogLine) -> bool:
-        if line.context == self.context:
-            return True
-        return self.cpu_traceback and line.context.startswith("C")
 
 
 def _same_text(one: LogLine, other: LogLine) -> bool:
-    """The same message printed twice (numbers aside)."""
-    return RE_DIGITS.sub("N", one.text.strip()) == RE_DIGITS.sub("N", other.text.strip())
+    """The same header printed twice (numbers aside), or one header line a symboliser split
+    into its inlined frames ("BUG: KASAN: ... in idempotent kernel/module/main.c:3078 [inline]"
+    then "BUG: KASAN: ... in init_module_from_file ...")."""
+    first, second = one.text.strip(), other.text.strip()
+    if RE_DIGITS.sub("N", first) == RE_DIGITS.sub("N", second):
+        return True
+    head = first.split(" in ", 1)[0]
+    return first.endswith("[inline]") and " in " in first and second.startswith(head + " in ")
 
 
 RE_DIGITS = re.compile(r"\d+")
@@ -315,6 +318,20 @@ def _has_rip_soon(stream: list[LogLine], index: int, context: str) -> bool:
     return False
 
 
+def _lead_in(stream: list[LogLine], index: int, context: str) -> list[LogLine]:
+    """The lines just before a header that open its report: back to a "cut here" (or a
+    "=====" rule, a list corruption message) at most three lines up, in the same context."""
+    for back in range(1, 4):
+        if index - back < 0:
+            break
+        line = stream[index - back]
+        if line.context != context or line.blank or _header_hit(line) is not None:
+            break
+        if pat.RE_LEAD_IN.match(line.text):
+            return stream[index - back:index]
+    return []
+
+
 def _segment(stream: list[LogLine]) -> list[_Draft]:
     """Cut one depth's lines into report drafts.
 
@@ -324,7 +341,6 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
     drafts: list[_Draft] = []
     open_drafts: dict[str, _Draft] = {}
     prev_blank = True
-    previous: LogLine | None = None
     for index, line in enumerate(stream):
         owner = open_drafts.get(line.context)
         if owner is None and line.context.startswith("C"):
@@ -338,20 +354,23 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
             elif owner is not None and continuation and not (owner.header.weak and not header.weak):
                 hit = None
         if hit is not None:
-            draft = _Draft(hit[0], line, hit[1], line.context)
+            draft = _Draft(hit[0], line, hit[1], line.context, lead=_lead_in(stream, index, line.context))
             if owner is not None:
                 del open_drafts[owner.context]
                 if (owner.header.weak and not draft.header.weak) or (not owner.lines and _same_text(owner.head, line)):
                     # The CPU dump or Oops line came first and the header names the report;
                     # or the same header printed again and again (a stall warned every minute).
-                    drafts.remove(owner)
+                    if drafts[-1] is owner:
+                        drafts.pop()
+                    else:
+                        drafts.remove(owner)
                     draft.lead = owner.lead
                     draft.before = owner.before + [owner.head] + owner.lines
-                elif owner.context.startswith("T"):
-                    owner.cut_by = draft
-            elif previous is not None and previous.context == line.context and RE_LEAD_IN.match(previous.text) \
-                    and _header_hit(previous) is None:
-                draft.lead = previous
+                else:
+                    if owner.context.startswith("T"):
+                        owner.cut_by = draft
+                    if draft.lead and owner.lines[-len(draft.lead):] == draft.lead:
+                        del owner.lines[-len(draft.lead):]
             open_drafts[line.context] = draft
             drafts.append(draft)
         elif (prev_blank and _is_prose(line)) or (not line.console and pat.RE_MAIL_BREAK.match(line.text)):
@@ -365,7 +384,6 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
             owner.lines.append(line)
         # A paragraph break is an empty line; a console's empty line (with a timestamp) is not.
         prev_blank = line.blank and not line.console
-        previous = line
     return drafts
 
 
@@ -409,7 +427,7 @@ def _title_lines(draft: _Draft, questionable: bool) -> tuple[list[str], bool]:
         if count > min_lines and ("Kernel panic - not syncing" in text
                                   or "WARNING: possible circular locking dependency detected" in text):
             break
-        m = RE_QUESTION_MARK.search(text)
+        m = pat.RE_QUESTION_MARK.search(text)
         unreliable = "<EOI>" not in text and (m is not None or text.rstrip().endswith(" (unreliable)"))
         if unreliable:
             saw_questionable = True
@@ -423,8 +441,6 @@ def _title_lines(draft: _Draft, questionable: bool) -> tuple[list[str], bool]:
     return out, saw_questionable
 
 
-# "? func": syzkaller looks for " ? "; mail often lost the leading space.
-RE_QUESTION_MARK = re.compile(r"(?:^|(?<=\s)|(?<=\]))\? (?=[A-Za-z_])")
 
 
 def _build(draft: _Draft, depth: int) -> CrashReport | None:
@@ -444,10 +460,10 @@ def _build(draft: _Draft, depth: int) -> CrashReport | None:
             frames.extend(parsed)
     if not _is_report(draft, desc, frames):
         return None
-    meta = _metadata(([draft.lead] if draft.lead is not None else []) + members)
+    meta = _metadata(draft.lead + members)
     last = max((line.end for line in members if not line.blank and not _is_prose(line)), default=draft.head.end)
-    first = draft.lead.number if draft.lead is not None else members[0].number
-    text_lines = ([draft.lead.text] if draft.lead is not None else []) + [line.text for line in members]
+    first = (draft.lead or members)[0].number
+    text_lines = [line.text for line in draft.lead + members]
     while text_lines and not text_lines[-1].strip():
         text_lines.pop()
     return CrashReport(title=desc.title, kind=desc.kind, alt_titles=desc.alt_titles, frames=tuple(frames),
@@ -471,7 +487,7 @@ def _is_report(draft: _Draft, desc, frames: list[Frame]) -> bool:
                                 for line in draft.lines)
     if desc.rule is None or desc.rule.weak:
         return stack
-    if desc.rule.alone:
+    if desc.rule.alone or draft.header.alone:
         return True
     return stack or any(_is_report_line(line.text) for line in draft.lines)
 
@@ -557,7 +573,13 @@ def _mergeable(title: str) -> bool:
 
 
 def signature_titles(report: CrashReport) -> tuple[str, ...]:
-    return tuple(t for t in report.titles if _mergeable(t)) or (report.title,)
+    """What a report is known by for grouping: its title and alt titles; a report whose
+    titles are all "... in corrupted" is known by its text (its quoted copies are one crash,
+    two different cut reports are not)."""
+    titles = tuple(t for t in report.titles if _mergeable(t))
+    if titles:
+        return titles
+    return ("text:" + title_key(" ".join(report.text.split())),)
 
 
 def signatures(occurrences: Iterable[Occurrence]) -> list[Signature]:
@@ -592,16 +614,20 @@ def signatures(occurrences: Iterable[Occurrence]) -> list[Signature]:
         if not members:
             continue
         first = members[0].report
-        ordered = (first.title,) + tuple(sorted(t for t in titles if t != first.title))
-        out.append(Signature(title_key(first.title), first.title, first.kind, ordered, tuple(members)))
+        ordered = (first.title,) + tuple(sorted(t for t in titles if t != first.title and not t.startswith("text:")))
+        key = title_key(first.title if _mergeable(first.title) else min(titles))
+        out.append(Signature(key, first.title, first.kind, ordered, tuple(members)))
     return out
 
 
-def find_occurrences(msg, source: str | None = None, tree=None) -> list[Occurrence]:
+def find_occurrences(msg, source: str | None = None, tree=None,
+                     reports: Sequence[CrashReport] | None = None) -> list[Occurrence]:
     """The reports in one message with who wrote each. `tree` is the message's quote tree
     (`quotes.parse(msg)`, anything with `voice_at(line)`); without one, depth 0 is the
-    message's author and a quoted report's author is unknown."""
-    reports = find_reports(msg.body)
+    message's author and a quoted report's author is unknown. `reports`: the message's
+    reports when already found."""
+    if reports is None:
+        reports = find_reports(msg.body)
     out = []
     for report in reports:
         if tree is not None:
