@@ -70,6 +70,8 @@ def test_show_text_and_summarize(cli):
     assert "# [RFC PATCH] mm: move xa forward when run across zombie page" in out
     assert "Messages:     27 (+1 referenced but missing)" in out
     assert f"Dave Chinner: [not in archive, quoted]  <{MISSING}>" in out
+    assert "Crash reports (6):" in out
+    assert f"  WARNING in iomap_page_release  (Dave Chinner; <{SEED_ID}>)" in out
     shown = cli("show", SEED_ID, "--rules")
     assert shown.exit_code == 0
     assert "[in-reply-to]" in shown.stdout and "[ghost]" in shown.stdout

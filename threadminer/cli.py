@@ -329,18 +329,13 @@ def traces(ctx, sources, as_json, offline, base):
     Example: threadminer traces corpus/seed-thread/thread.mbox --json
     """
     from .collect import messages
-    from .quotes import parse as quote_tree
     from .report.traces import render_signatures, trace_record
-    from .traces import find_occurrences, find_reports, signatures
+    from .traces import occurrences_in, signatures
 
     store = open_store(ctx)
     result = load_sources(ctx, store, sources, offline=offline, base=base)
     with errors_as_exit_codes():
-        found = []
-        for loaded, msg in messages(store, result):
-            reports = find_reports(msg.body)
-            if reports:  # the quote tree names who wrote each report
-                found.extend(find_occurrences(msg, loaded.source, quote_tree(msg), reports))
+        found = occurrences_in((loaded.source, msg) for loaded, msg in messages(store, result))
         groups = signatures(found)
         if as_json:
             key_of = {id(occ): sig.key for sig in groups for occ in sig.occurrences}
@@ -356,7 +351,7 @@ def traces(ctx, sources, as_json, offline, base):
 @source_options
 @click.pass_context
 def summarize(ctx, sources, fmt, output, offline, base):
-    """Summarise the threads of SOURCES: subject, dates, participants and the tree.
+    """Summarise the threads of SOURCES: subject, dates, participants, crash reports, tree.
 
     Example: threadminer summarize corpus/seed-thread/thread.mbox
     """
@@ -375,11 +370,14 @@ def summarize(ctx, sources, fmt, output, offline, base):
             from .ghosts import thread_ghosts
             from .report.text import render_overview
 
+            from .traces import occurrences_in, signatures
+
             parts = []
             for thread_id in order:
                 thread = store.thread(thread_id)
+                crashes = signatures(occurrences_in((None, m) for m in store.thread_messages(thread_id)))
                 parts.append(render_overview(store.thread_info(thread_id), thread,
-                                             thread_ghosts(store, thread_id, thread)))
+                                             thread_ghosts(store, thread_id, thread), crashes))
             text = "\n\n".join(parts)
     if output:
         from .report.files import write_text_atomic

@@ -640,3 +640,16 @@ def find_occurrences(msg, source: str | None = None, tree=None,
             index, author, date = None, None, None
         out.append(Occurrence(msg.message_id, report, author, index, date, source))
     return out
+
+
+def occurrences_in(messages: Iterable[tuple[str | None, object]]) -> list[Occurrence]:
+    """Every report in (source, message) pairs, with who wrote it: the quote tree is parsed
+    only for messages that hold a report."""
+    from .quotes import parse as quote_tree
+
+    found: list[Occurrence] = []
+    for source, msg in messages:
+        reports = find_reports(msg.body)
+        if reports:
+            found.extend(find_occurrences(msg, source, quote_tree(msg), reports))
+    return found

@@ -59,9 +59,11 @@ def render_thread_list(infos: list[ThreadInfo]) -> str:
     return "\n".join(lines)
 
 
-def render_overview(info: ThreadInfo, thread: Thread, ghosts: dict | None = None) -> str:
+def render_overview(info: ThreadInfo, thread: Thread, ghosts: dict | None = None,
+                    crashes: list | None = None) -> str:
     """Thread summary for the terminal until the summary analysis lands: subject, span,
-    participants with message counts, and the tree (`ghosts` as for `render_thread`)."""
+    participants with message counts, the crash reports (`traces.Signature`s) and the tree
+    (`ghosts` as for `render_thread`)."""
     counts: dict[str, int] = {}
     for summary in thread.messages:
         label = summary.author or "(unknown)"
@@ -74,5 +76,14 @@ def render_overview(info: ThreadInfo, thread: Thread, ghosts: dict | None = None
              f"Last:         {iso(info.last_date) or 'unknown'}",
              "Participants: " + ", ".join(f"{name} ({n})" for name, n in
                                           sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-             "", render_thread(thread, ghosts=ghosts)]
+             ""]
+    if crashes:
+        lines.append(f"Crash reports ({len(crashes)}):")
+        for sig in crashes:
+            first = sig.occurrences[0]
+            seen = len(sig.message_ids)
+            where = f"<{first.message_id}>" if seen == 1 else f"first <{first.message_id}>, in {seen} messages"
+            lines.append(f"  {sig.title}  ({', '.join(sig.authors) or 'unknown'}; {where})")
+        lines.append("")
+    lines.append(render_thread(thread, ghosts=ghosts))
     return "\n".join(lines)
