@@ -122,6 +122,8 @@ MIGRATIONS: list[str] = [
 ]
 
 BATCH_MESSAGES = 500
+# How long to wait for another process's write lock before giving up.
+LOCK_TIMEOUT = 60.0
 BATCH_SECONDS = 2.0
 # A page copy of a message (no Message-ID) is the same message when subject and author match
 # and the dates are this close (hypermail prints the received time, not the Date header).
@@ -196,16 +198,34 @@ class Store:
             if os.path.isdir(self.path):
                 raise StoreError(f"{self.path}: is a folder, not a store")
         try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA schema_version").fetchone()
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache for big imports
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a threadminer store ({exc})") from None
+            self.db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open ({exc})") from None
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                self._set_up()
+                break
+            except sqlite3.OperationalError as exc:
+                # Two processes opening a new store at once: switching to WAL needs the file
+                # to itself, and SQLite answers "locked" at once instead of waiting.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    self.db.close()
+                    raise StoreError(f"{self.path}: cannot use the store ({exc})") from None
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                self.db.close()
+                raise StoreError(f"{self.path}: not a threadminer store ({exc})") from None
         self._fix_dirty_threads()
+
+    def _set_up(self) -> None:
+        self.db.execute("PRAGMA schema_version").fetchone()
+        if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache for big imports
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
 
     # --- lifecycle ----------------------------------------------------------------------
 
