@@ -17,18 +17,25 @@ CORPUS = SHARED / "corpus"
 SEED_PAGE = SHARED / "seed" / "000_5e5b23e449ced77a.txt"
 
 
+# Corpus files also bundled in fixtures/ (byte for byte): tests of them run without ../shared.
+BUNDLED = {("seed-thread", "thread.mbox"): FIXTURES / "seed-thread" / "thread.mbox"}
+
+
 def corpus_path(*parts: str) -> Path:
     """A path inside ../shared/corpus, or skip the test with the reason shown."""
     path = CORPUS.joinpath(*parts)
+    if not path.exists() and tuple(parts) in BUNDLED:
+        return BUNDLED[tuple(parts)]
     if not path.exists():
         pytest.skip(f"corpus not available: {path} is absent (tests read ../shared/corpus beside the checkout)")
     return path
 
 
 def seed_page() -> Path:
-    if not SEED_PAGE.exists():
-        pytest.skip(f"seed page not available: {SEED_PAGE} is absent")
-    return SEED_PAGE
+    """The seed page: ../shared/seed, or its byte-for-byte copy in fixtures/."""
+    if SEED_PAGE.exists():
+        return SEED_PAGE
+    return FIXTURES / "seed-page.txt"
 
 
 @pytest.fixture

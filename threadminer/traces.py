@@ -136,11 +136,16 @@ def clean_line(raw: str, number: int) -> LogLine:
     return LogLine(number, number, depth, text.rstrip("\r"), timestamp, context, console, width)
 
 
+MAX_LINE_CHARS = 4096
+
+
 def clean_lines(body: str) -> list[LogLine]:
     """Every body line cleaned, hard-wrapped continuations joined to the line they belong to."""
     out: list[LogLine] = []
     for number, raw in enumerate(body.split("\n"), 1):
-        line = clean_line(raw, number)
+        # printk lines are at most 1 KiB; a longer "line" is junk or a whole log with its
+        # newlines lost, and would make some title patterns quadratic in its length.
+        line = clean_line(raw[:MAX_LINE_CHARS], number)
         if out and _is_wrapped_tail(out[-1], line):
             prev = out[-1]
             # `width` becomes the tail's: a tail may itself have been wrapped again.
