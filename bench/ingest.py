@@ -122,7 +122,6 @@ def main() -> None:
             best = min(baseline(mbox_path, level)[1] for _ in range(args.repeat))
             rates[level] = count / best
             print(f"baseline mailbox+policy.default, {level:8s}        {best:6.2f} s  {rates[level]:7.0f} msg/s")
-        base_rate = rates["parse"]  # the strictest: parsing alone, no field read
         results = {}
         for label, source in (("threadminer import <mbox>", mbox_path), ("threadminer import <epoch>", args.epoch)):
             best = None

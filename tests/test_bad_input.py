@@ -3,7 +3,6 @@ and what the store held before is still there."""
 
 from __future__ import annotations
 
-import gzip
 import os
 import shutil
 import sqlite3

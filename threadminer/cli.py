@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .collect import LoadResult, load, looks_like_msgid
 from .dates import iso
-from .errors import NotFound, ThreadminerError
+from .errors import ThreadminerError
 from .store import Store, ThreadInfo
 
 
