@@ -53,6 +53,17 @@ def load(store: Store, sources: list[str], *, offline: bool = False, base: str |
     """Import every SOURCE into `store` and list the messages each held."""
     result = LoadResult()
     for source in sources:
+        stored = _stored_message_id(store, source)
+        if stored is not None:
+            # The store is the cache: a stored message stands for its whole thread, which is
+            # listed as it is, neither decoded nor imported again.
+            thread_id = store.thread_id_of(stored)
+            keys = store.thread_keys(thread_id) if thread_id is not None else []
+            result.imported.messages_seen += len(keys)
+            result.imported.keys.extend(keys)
+            result.imported.thread_ids.add(thread_id)
+            result.loaded.extend(Loaded(source, key) for key in keys)
+            continue
         pages: dict[int, Message] = {}
         items = _items(store, source, offline=offline, base=base, resume=resume)
         if RE_URL.match(source) or (source != "-" and looks_like_msgid(source)):
@@ -97,9 +108,6 @@ def _items(store: Store, source: str, *, offline: bool, base: str | None, resume
         raise SourceError(f"{source}: only http and https URLs are fetched")
     if source != "-" and not os.path.exists(source) and looks_like_msgid(source):
         mid = RE_MSGID_ARG.match(source).group(1)  # type: ignore[union-attr]
-        if store.has(mid):
-            yield from _stored_thread_items(store, mid)
-            return
         if offline:
             raise NotFound(f"not found: <{mid}>")
         from . import lore
@@ -113,12 +121,21 @@ def _items(store: Store, source: str, *, offline: bool, base: str | None, resume
         yield from read(source, checkpoints)
 
 
-def _stored_thread_items(store: Store, mid: str) -> Iterator[Item]:
-    """A Message-ID already in the store stands for its whole thread."""
-    thread_id = store.thread_id_of(mid)
-    if thread_id is None:
-        raise NotFound(f"not found: <{mid}>")
-    yield from store.thread_messages(thread_id)
+def _stored_message_id(store: Store, source: str) -> str | None:
+    """The Message-ID a SOURCE names when that message is stored: a Message-ID argument, or
+    a URL of a message (not a search)."""
+    if RE_URL.match(source):
+        from .lore import parse_url
+
+        try:
+            mid = parse_url(source).message_id
+        except SourceError:
+            return None  # the fetch path reports the bad URL
+    elif source != "-" and looks_like_msgid(source):
+        mid = RE_MSGID_ARG.match(source).group(1)  # type: ignore[union-attr]
+    else:
+        return None
+    return mid if mid is not None and store.has(mid) else None
 
 
 def messages(store: Store, result: LoadResult) -> Iterator[tuple[Loaded, Message]]:

@@ -439,7 +439,7 @@ def items_for_url(store: Store, url: str, base: str | None = None, offline: bool
     (the store is the cache), else downloaded."""
     target = parse_url(url)
     if target.message_id is not None and store.has(target.message_id):
-        yield from _stored_thread(store, target.message_id)
+        yield from store.thread_messages(store.thread_id_of(target.message_id))
         return
     if offline:
         if target.message_id is not None:
@@ -460,10 +460,3 @@ def _fetched_items(store: Store, target: Target) -> Iterator[Item]:
         got = download(http, target, folder)
         yield from _downloaded_items(store, got, FetchResult(target.message_id or "", got.url),
                                      target.message_id)
-
-
-def _stored_thread(store: Store, mid: str) -> Iterator[Item]:
-    thread_id = store.thread_id_of(mid)
-    if thread_id is None:
-        raise NotFound(f"not found: <{mid}>")
-    yield from store.thread_messages(thread_id)

@@ -508,6 +508,11 @@ class Store:
             row = self.db.execute("SELECT thread_id FROM ids WHERE message_id = ?", (message_id,)).fetchone()
         return row[0] if row else None
 
+    def thread_keys(self, thread_id: int) -> list[str]:
+        """The keys of a thread's stored messages, in date order."""
+        return [r[0] for r in self.db.execute("SELECT key FROM messages WHERE thread_id = ? ORDER BY date, id",
+                                              (thread_id,))]
+
     def thread(self, thread_id: int) -> Thread:
         """The tree of one stored thread."""
         trees = build_threads(self._summaries(thread_id))

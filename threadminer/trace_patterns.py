@@ -11,9 +11,7 @@ import re
 
 # --- Prefixes around a console line -------------------------------------------------------
 
-# Quote markers of any depth: "> ", "> > ", ">> ", "> >> " (each ">" is one level).
-#   > > [  12.345678] WARNING: CPU: 0 PID: 1 at fs/foo.c:12 foo+0x1/0x2
-RE_QUOTE = re.compile(r"^[ \t]{0,3}((?:>[ \t]?)+)")
+# (Quote markers are split off by `quotes.split_line`, so depths agree with quote trees.)
 
 # A syslog or journal prefix in front of a kernel line.
 #   Oct 19 23:42:56 test4 kernel: [ 1607.748141] WARNING: CPU: 27 PID: 51385 at ...

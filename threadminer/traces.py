@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Iterable, Sequence
 
 from . import trace_patterns as pat
+from .quotes import split_line
 from .trace_titles import (CONTINUATIONS, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START, SPIN_HEADER, Header,
                            describe, header_of, title_key)
 
@@ -95,12 +96,8 @@ class LogLine:
 def clean_line(raw: str, number: int) -> LogLine:
     """Strip quote markers, syslog/journal/dmesg prefixes, printk level, timestamp, caller id."""
     width = len(raw.expandtabs())
-    depth = 0
-    text = raw
-    m = pat.RE_QUOTE.match(text)
-    if m:
-        depth = m.group(1).count(">")
-        text = text[m.end():]
+    # Quote depth as the quote tree counts it, so a report's depth names its voice.
+    depth, text = split_line(raw)
     console = False
     m = pat.RE_SYSLOG.match(text.lstrip())
     if m:
