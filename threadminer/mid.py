@@ -108,7 +108,3 @@ def derived_mid(*parts: str | bytes) -> str:
         digest.update(part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part)
         digest.update(b"\0")
     return f"{digest.hexdigest()[:24]}@threadminer.invalid"
-
-
-def is_derived(mid: str) -> bool:
-    return mid.endswith("@threadminer.invalid")

@@ -11,7 +11,6 @@ after the import and stored with the rule behind each parent link.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -94,7 +93,7 @@ MIGRATIONS: list[str] = [
         key TEXT PRIMARY KEY,
         position TEXT NOT NULL
     );
-    -- Cached analyses (quotes, diffs, traces, ...) of one message, by analysis version.
+    -- Reserved for cached per-message analyses (diffs, outcomes, ...), keyed by analysis version.
     CREATE TABLE IF NOT EXISTS analyses (
         message_key TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -555,21 +554,6 @@ class Store:
     def counts(self) -> dict[str, int]:
         return {"messages": self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0],
                 "threads": self.db.execute("SELECT COUNT(*) FROM threads").fetchone()[0]}
-
-    # --- analysis cache -----------------------------------------------------------------
-
-    def cached_analysis(self, key: str, kind: str, version: int):
-        row = self.db.execute("SELECT version, data FROM analyses WHERE message_key = ? AND kind = ?",
-                              (key, kind)).fetchone()
-        if row is None or row[0] != version:
-            return None
-        return json.loads(row[1])
-
-    def cache_analysis(self, key: str, kind: str, version: int, data) -> None:
-        self.db.execute("INSERT OR REPLACE INTO analyses(message_key, kind, version, data) VALUES (?,?,?,?)",
-                        (key, kind, version, json.dumps(data)))
-
-    # --- ghosts known from quotes -------------------------------------------------------
 
     def replace_quoted_ghosts(self, quoted_in: str, thread_id: int, ghosts: Iterable) -> None:
         """Record the ghost voices quoted in one stored message, replacing what an earlier run

@@ -1,11 +1,9 @@
-"""Writing report files safely: atomic replacement and file names made safe from subjects."""
+"""Writing report files safely: a temporary file, then an atomic rename."""
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
-import unicodedata
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
@@ -60,12 +58,3 @@ def copy_file_atomic(path: str, source: str, *, gzip_it: bool = False) -> None:
 
 def write_text_atomic(path: str, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def safe_filename(text: str, limit: int = 80) -> str:
-    """A file name made from mail text (a subject): ASCII letters, digits, '.', '_', '-';
-    never empty, never hidden, never a path."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")
-    text = re.sub(r"_+", "_", text)[:limit].rstrip("._-")
-    return text or "untitled"
