@@ -291,6 +291,10 @@ class Store:
                     pending = 0
                     started = time.monotonic()
             self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            # A full disk, a read-only file, a lock held too long: what was committed stays.
+            self._rollback()
+            raise StoreError(f"{self.path}: cannot write ({exc})") from None
         except BaseException:
             # Keep what was committed; drop the half-done batch. A SourceError raised by the
             # reader mid-archive lands here: the messages before it stay stored.
