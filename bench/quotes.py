@@ -43,7 +43,7 @@ from collections import Counter
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from threadminer.quotes import ThreadContext, normalise, parse  # noqa: E402
+from threadminer.analysis.quotes import ThreadContext, normalise, parse  # noqa: E402
 from threadminer.sources import read  # noqa: E402
 from threadminer.store import Store  # noqa: E402
 

@@ -36,8 +36,8 @@ sys.path.insert(0, ROOT)
 
 from threadminer.message import Message  # noqa: E402
 from threadminer.sources import read  # noqa: E402
-from threadminer.trace_titles import RE_HEADER_KEYWORD  # noqa: E402
-from threadminer.traces import find_reports  # noqa: E402
+from threadminer.analysis.trace_titles import RE_HEADER_KEYWORD  # noqa: E402
+from threadminer.analysis.traces import find_reports  # noqa: E402
 
 # "[syzbot] [mm?] INFO: task hung in foo (3)" -> "INFO: task hung in foo"
 RE_SYZBOT_TAGS = re.compile(r"^\[syzbot\] (?:\[[\w?]+\] )*|\s+\(\d+\)$")

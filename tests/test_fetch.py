@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 import pytest
 
-from threadminer.http import RateLimiter, USER_AGENT, retry_after
-from threadminer.lore import Target, parse_url, target_for, update_query
+from threadminer.remote.http import RateLimiter, USER_AGENT, retry_after
+from threadminer.remote.lore import Target, parse_url, target_for, update_query
 from threadminer.message import Message
 from threadminer.sources import read
 from threadminer.store import Store

@@ -8,12 +8,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from threadminer.attribution import parse_attribution, parse_header_block
+from threadminer.analysis.attribution import parse_attribution, parse_header_block
 from threadminer.collect import load, messages
 from threadminer.dates import iso
 from threadminer.message import Message, make_message, parse_bytes
 from threadminer.people import Person
-from threadminer.quotes import ThreadContext, body_lines, ghost_voices, normalise, parse, split_line
+from threadminer.analysis.lines import split_body as body_lines, split_line
+from threadminer.analysis.quotes import ThreadContext, ghost_voices, normalise, parse
 from threadminer.sources import read
 from threadminer.store import Store
 

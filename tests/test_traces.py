@@ -11,7 +11,7 @@ import pytest
 
 from threadminer.message import Message, parse_bytes
 from threadminer.sources import read
-from threadminer.traces import (CrashReport, Frame, Occurrence, clean_line, find_occurrences, find_reports,
+from threadminer.analysis.traces import (CrashReport, Frame, Occurrence, clean_line, find_occurrences, find_reports,
                                 signatures)
 
 from .conftest import FIXTURES, corpus_path, seed_page
@@ -173,7 +173,7 @@ def test_seed_page_reports():
 
 
 def test_seed_page_authors_come_from_the_quote_tree():
-    from threadminer.quotes import parse
+    from threadminer.analysis.quotes import parse
 
     msg = seed_message()
     found = find_occurrences(msg, "seed", parse(msg))
@@ -317,7 +317,7 @@ def test_arm_frames():
 
 @pytest.mark.corpus
 def test_signatures_join_the_stall_quoted_down_the_seed_thread():
-    from threadminer.quotes import parse
+    from threadminer.analysis.quotes import parse
 
     found = []
     for msg in read(str(corpus_path("seed-thread", "thread.mbox"))):

@@ -152,7 +152,7 @@ def fetch(ctx, target, output, base, query, whole_threads, update, as_json):
 
     Example: threadminer fetch 20221019234256.GR2703033@dread.disaster.area -o thread.mbox
     """
-    from . import lore
+    from .remote import lore
 
     if query is not None and (target or update):
         raise click.UsageError("--query takes no MSGID-or-URL and no --update")
@@ -330,7 +330,7 @@ def traces(ctx, sources, as_json, offline, base):
     """
     from .collect import messages
     from .report.traces import render_signatures, trace_record
-    from .traces import occurrences_in, signatures
+    from .analysis.traces import occurrences_in, signatures
 
     store = open_store(ctx)
     result = load_sources(ctx, store, sources, offline=offline, base=base)
@@ -370,7 +370,7 @@ def summarize(ctx, sources, fmt, output, offline, base):
             from .ghosts import thread_ghosts
             from .report.text import render_overview
 
-            from .traces import occurrences_in, signatures
+            from .analysis.traces import occurrences_in, signatures
 
             parts = []
             for thread_id in order:

@@ -99,7 +99,7 @@ def _accumulate(total: ImportResult, part: ImportResult) -> None:
 
 def _items(store: Store, source: str, *, offline: bool, base: str | None, resume: bool) -> Iterator[Item]:
     if RE_URL.match(source):
-        from . import lore
+        from .remote import lore
 
         # A message URL whose message is stored is read from the store, --offline or not.
         yield from lore.items_for_url(store, source, base=base, offline=offline)
@@ -110,7 +110,7 @@ def _items(store: Store, source: str, *, offline: bool, base: str | None, resume
         mid = RE_MSGID_ARG.match(source).group(1)  # type: ignore[union-attr]
         if offline:
             raise NotFound(f"not found: <{mid}>")
-        from . import lore
+        from .remote import lore
 
         yield from lore.items_for_msgid(store, mid, base=base)
         return
@@ -125,7 +125,7 @@ def _stored_message_id(store: Store, source: str) -> str | None:
     """The Message-ID a SOURCE names when that message is stored: a Message-ID argument, or
     a URL of a message (not a search)."""
     if RE_URL.match(source):
-        from .lore import parse_url
+        from .remote.lore import parse_url
 
         try:
             mid = parse_url(source).message_id

@@ -8,7 +8,7 @@ reply's depth-1 voice is the ghost, with the author and date its attribution lin
 
 from __future__ import annotations
 
-from .quotes import ThreadContext, ghost_voices, parse
+from .analysis.quotes import ThreadContext, ghost_voices, parse
 from .store import QuotedGhost, Store
 from .threads import Thread
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..dates import iso
-from ..quotes import QuoteTree, Voice
+from ..analysis.quotes import QuoteTree, Voice
 
 INDENT = "    "
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..dates import iso
-from ..traces import Occurrence, Signature
+from ..analysis.traces import Occurrence, Signature
 
 
 def trace_record(occurrence: Occurrence, signature: str) -> dict:

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .dates import MONTHS, ZONES, parse_date
-from .people import Person, deobfuscate_address, parse_person
+from ..dates import MONTHS, ZONES, parse_date
+from ..people import Person, deobfuscate_address, parse_person
 
 # Month names beyond English that attribution lines use (German, French, Spanish, Dutch).
 MONTH_WORDS = dict(MONTHS)

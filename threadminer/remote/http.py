@@ -23,9 +23,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from . import __version__
-from .errors import FetchError, SourceError
-from .sources.compressed import GZIP_MAGIC, wrap_stream
+from .. import __version__
+from ..errors import FetchError, SourceError
+from ..sources.compressed import GZIP_MAGIC, wrap_stream
 
 PROJECT_URL = "https://pypi.org/project/threadminer/"
 USER_AGENT = f"threadminer/{__version__} (+{PROJECT_URL})"

@@ -31,12 +31,11 @@ from typing import Iterable
 
 from .attribution import (Attribution, could_end_attribution, could_start_attribution, is_block_start,
                           parse_attribution, parse_header_block)
-from .errors import NotFound
-from .message import RE_FOOTER_WORDS, Message
-from .people import Person, name_key
+from ..errors import NotFound
+from .lines import RE_MARKERS, Line, body_lines, split_body
+from ..message import RE_FOOTER_WORDS, Message
+from ..people import Person, name_key
 
-# Quote markers: ">" repeated, optionally one space or tab between them ("> >", ">>", "> >>").
-RE_MARKERS = re.compile(r"^>(?:[ \t]?>)*")
 # Lines that stand for an elided part of a quote.
 RE_SNIP = re.compile(r"^\s*(?:\[\s*(?:\.\.\.|…|snip(?:ped)?|trimmed|cut)[^\]]*\]|<\s*snip\w*\s*>|\.{3,}|…|"
                      r"-+\s*snip\s*-+|\(snip\))\s*$", re.I)
@@ -47,8 +46,6 @@ REWRAP_MIN_PREVIOUS = 60
 REWRAP_WIDTH = 72
 # Shortest quoted text (whitespace removed) worth matching against other messages.
 MIN_MATCH_CHARS = 20
-# Deeper quoting than this is junk (real threads stay under 20); it is read as this deep.
-MAX_DEPTH = 64
 
 TEXT, ATTRIBUTION, HEADER, SIGNATURE, QUOTED_SIGNATURE, FOOTER = (
     "text", "attribution", "header", "signature", "quoted-signature", "footer")
@@ -112,47 +109,7 @@ class QuoteTree:
 
 # --- lines and depths --------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Line:
-    number: int
-    markers: int  # how many ">" the line starts with
-    content: str  # the line without its markers (and one space after them)
-    raw: str
-
-    @property
-    def blank(self) -> bool:
-        return not self.content.strip()
-
-
-def body_lines(body: str) -> list[str]:
-    """The body's lines as numbered here (a final newline does not start a line)."""
-    lines = body.split("\n")
-    if lines and lines[-1] == "" and len(lines) > 1:
-        lines.pop()
-    return lines
-
-
-def split_line(raw: str) -> tuple[int, str]:
-    """(quote depth, content) of one line: "> > foo" and ">>foo" are (2, "foo")."""
-    raw = raw.rstrip("\r")
-    m = RE_MARKERS.match(raw)
-    if not m:
-        return 0, raw
-    content = raw[m.end():]
-    if content.startswith(" "):
-        content = content[1:]
-    return min(m.group(0).count(">"), MAX_DEPTH), content
-
-
-def _lines(body: str) -> list[_Line]:
-    out = []
-    for i, raw in enumerate(body_lines(body)):
-        depth, content = split_line(raw)
-        out.append(_Line(i + 1, depth, content, raw))
-    return out
-
-
-def _rewrapped(lines: list[_Line], i: int) -> bool:
+def _rewrapped(lines: list[Line], i: int) -> bool:
     """Is line i the tail of a quoted line the mailer wrapped, which lost its markers?
 
     "> ... a long quoted line that the mailer wrapped at seventy-two\\ncolumns\\n> next":
@@ -185,7 +142,7 @@ class _VoiceDraft:
     attribution: Attribution | None
 
 
-def _is_signature_start(lines: list[_Line], i: int, depth: int) -> bool:
+def _is_signature_start(lines: list[Line], i: int, depth: int) -> bool:
     content = lines[i].content
     if content == "-- " or (lines[i].markers and content == "--" and lines[i].raw.endswith(" ")):
         return True
@@ -202,14 +159,14 @@ def _is_signature_start(lines: list[_Line], i: int, depth: int) -> bool:
     return 1 <= rest <= 6
 
 
-def _is_footer_start(lines: list[_Line], i: int) -> bool:
+def _is_footer_start(lines: list[Line], i: int) -> bool:
     if not RE_FOOTER_RULE.match(lines[i].content):
         return False
     tail = [x.content for x in lines[i + 1:i + 9] if x.markers == lines[i].markers]
     return bool(tail) and bool(RE_FOOTER_WORDS.search("\n".join(tail)))
 
 
-def _next_nonblank(lines: list[_Line], start: int, limit: int = 3) -> int | None:
+def _next_nonblank(lines: list[Line], start: int, limit: int = 3) -> int | None:
     """Index of the first non-blank line from `start`, looking at most `limit` lines on."""
     for j in range(start, min(len(lines), start + limit)):
         if not lines[j].blank:
@@ -217,7 +174,7 @@ def _next_nonblank(lines: list[_Line], start: int, limit: int = 3) -> int | None
     return None
 
 
-def _attribution_at(lines: list[_Line], depths: list[int], i: int) -> tuple[Attribution, int] | None:
+def _attribution_at(lines: list[Line], depths: list[int], i: int) -> tuple[Attribution, int] | None:
     """(attribution, lines it spans) starting at line i, when a deeper quote follows it."""
     depth = depths[i]
     line = lines[i]
@@ -239,7 +196,7 @@ def _attribution_at(lines: list[_Line], depths: list[int], i: int) -> tuple[Attr
     return None
 
 
-def _build(lines: list[_Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, str]], list[int]]:
+def _build(lines: list[Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, str]], list[int]]:
     """Voices and, per line, (voice, depth, kind); also the depth of each line."""
     depths = [x.markers for x in lines]
     for i in range(len(lines)):
@@ -366,7 +323,7 @@ def _build(lines: list[_Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, 
     return voices, filled, depths
 
 
-def _segments(lines: list[_Line], marks: list[tuple[int, int, str]]) -> list[Segment]:
+def _segments(lines: list[Line], marks: list[tuple[int, int, str]]) -> list[Segment]:
     segments: list[Segment] = []
     start = 0
     for i in range(1, len(lines) + 1):
@@ -389,7 +346,7 @@ def normalise(text: str) -> str:
 
 def own_text(body: str) -> str:
     """The unquoted lines of a body (what its author wrote, attribution lines included)."""
-    return "\n".join(raw for raw in body_lines(body) if not RE_MARKERS.match(raw))
+    return "\n".join(raw for raw in split_body(body) if not RE_MARKERS.match(raw))
 
 
 def _fold(text: str) -> str:
@@ -589,7 +546,7 @@ def _resolve(msg: Message, context: ThreadContext | None, drafts: list[_VoiceDra
 
 def parse(msg: Message, context: ThreadContext | None = None) -> QuoteTree:
     """The quote tree of `msg`; with `context`, voices are resolved to thread messages."""
-    lines = _lines(msg.body)
+    lines = body_lines(msg.body)
     drafts, marks, _ = _build(lines)
     segments = _segments(lines, marks)
     texts: dict[int, str] = {}

@@ -23,16 +23,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from .collect import RE_MSGID_ARG, RE_SCHEME
-from .config import ConfigError, config_path, config_table
-from .dates import from_iso, iso
-from .errors import FetchError, NotFound, SourceError
+from ..collect import RE_MSGID_ARG, RE_SCHEME
+from ..config import ConfigError, config_path, config_table
+from ..dates import from_iso, iso
+from ..errors import FetchError, NotFound, SourceError
 from .http import Client, Limits, check_url, gunzip_file, status_phrase
-from .message import Message
-from .sources import Checkpoint, Item, read_stream, sniff
-from .sources.compressed import GZIP_MAGIC
-from .store import ImportResult, Store
-from .threads import subject_key
+from ..message import Message
+from ..sources import Checkpoint, Item, read_stream, sniff
+from ..sources.compressed import GZIP_MAGIC
+from ..store import ImportResult, Store
+from ..threads import subject_key
 
 DEFAULT_BASE = "https://lore.kernel.org/all/"
 # public-inbox's mid_escape leaves these unescaped in URLs; "/" becomes %2F.
@@ -280,7 +280,7 @@ def fetch(store: Store, arg: str | None = None, *, query: str | None = None, thr
 
 def write_output(got: Downloaded, path: str) -> None:
     """Write a download to `path` atomically: the mbox, or gzip when `path` ends in .gz."""
-    from .report.files import copy_file_atomic
+    from ..report.files import copy_file_atomic
 
     if path.endswith(".gz"):
         if got.gzip is not None:

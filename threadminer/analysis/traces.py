@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Iterable, Sequence
 
 from . import trace_patterns as pat
-from .quotes import split_line
+from .lines import split_line
 from .trace_titles import (CONTINUATIONS, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START, SPIN_HEADER, Header,
                            describe, header_of, title_key)
 
