@@ -477,6 +477,7 @@ def test_timeout_is_exit_2(cli, tmp_path):
 
 
 def test_offline_never_touches_the_network(cli):
+    cli("import", str(corpus_path("seed-thread", "raw", "01.eml")))  # a store to look in
     with Stub([Answer(500)]) as stub:
         result = cli("threads", SEED_MID, "--offline", "--base", stub.base)
         assert result.exit_code == 1 and f"not found: <{SEED_MID}>" in one_error_line(result)

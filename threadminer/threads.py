@@ -284,9 +284,16 @@ def build_threads(summaries: Iterable[Summary]) -> list[Thread]:
         if key in nodes:
             continue
         nodes[key] = Node(key, mid, parent.get(key), rule.get(key), True, None)
+    return assemble(nodes)
+
+
+def assemble(nodes: dict[str, Node]) -> list[Thread]:
+    """Threads from linked nodes (each knows its parent): children ordered by date, a ghost
+    without children dropped, threads ordered by their first message. `build_threads` ends
+    here, and so does reading a stored tree back."""
     children: dict[str, list[str]] = {}
     for key, node in nodes.items():
-        if node.parent is not None:
+        if node.parent is not None and node.parent in nodes:
             children.setdefault(node.parent, []).append(key)
 
     def order(key: str) -> tuple[datetime, str]:
@@ -302,7 +309,7 @@ def build_threads(summaries: Iterable[Summary]) -> list[Thread]:
         kids.sort(key=order)
     threads: list[Thread] = []
     for key, node in nodes.items():
-        if node.parent is not None:
+        if node.parent is not None and node.parent in nodes:
             continue
         if node.ghost and not children.get(key):
             continue

@@ -24,6 +24,9 @@ from .lines import split_line
 from .trace_titles import (CONTINUATIONS, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START, SPIN_HEADER, Header,
                            describe, header_of, title_key)
 
+# Bump when the reports this module finds or their titles change (cached ones are recomputed).
+VERSION = 1
+
 
 @dataclass(frozen=True)
 class Frame:

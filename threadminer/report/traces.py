@@ -18,6 +18,13 @@ def trace_record(occurrence: Occurrence, signature: str) -> dict:
             "corrupted": report.corrupted, "lines": [report.first_line, report.last_line]}
 
 
+def trace_records(signatures: list[Signature]) -> list[dict]:
+    """Every occurrence as a `traces` record, in the order the messages were read."""
+    records = [(occ, sig.key) for sig in signatures for occ in sig.occurrences]
+    order = {id(occ): n for n, occ in enumerate(o for sig in signatures for o in sig.occurrences)}
+    return [trace_record(occ, key) for occ, key in sorted(records, key=lambda pair: order[id(pair[0])])]
+
+
 def render_signatures(signatures: list[Signature]) -> str:
     """One row per crash: signature, title, how often seen, by whom, and the first message."""
     if not signatures:

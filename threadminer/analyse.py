@@ -1,0 +1,202 @@
+"""The composer: one thread's analyses, computed once, kept in the store, read back after.
+
+`analyse(store, selection)` yields a `ThreadAnalysis` per selected thread. It reads the
+thread's tree as the store keeps it and asks the store's analysis cache first; only when an
+analysis is missing (or its analyser's version changed, or the thread gained messages) does
+it decode the thread's messages, once, into a `ThreadContext` and run the pure analysis
+functions of `analysis/` on it. New results are written back in a few short transactions.
+
+This is the only module that joins the store and the analyses: `analysis/` never imports the
+store, and the CLI only selects, asks and renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cached_property
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+from .analysis import ghosts as ghosts_mod
+from .analysis import quotes as quotes_mod
+from .analysis import traces as traces_mod
+from .analysis.context import ThreadContext
+from .analysis.ghosts import QuotedGhost
+from .analysis.quotes import QuoteTree
+from .analysis.traces import Occurrence
+from .codec import from_plain, to_plain
+from .message import Message
+from .select import Selected, Selection
+from .store import Store, ThreadInfo
+from .threads import Thread
+
+T = TypeVar("T")
+
+# Each analyser's cache version: its own VERSION and those of the analyses it reads.
+QUOTES = ("quotes", f"{quotes_mod.VERSION}")
+TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}")
+GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}")
+# Cache rows written in one transaction.
+FLUSH_ROWS = 2000
+
+
+class CacheWrites:
+    """New analysis results waiting to be written, shared by the threads of one command."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.rows: dict[tuple[str, str], list[tuple[str, str, Any]]] = {}
+        self.count = 0
+
+    def add(self, analyser: tuple[str, str], scope: str, fingerprint: str, value: Any) -> None:
+        self.rows.setdefault(analyser, []).append((scope, fingerprint, to_plain(value)))
+        self.count += 1
+        if self.count >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        for (name, version), rows in self.rows.items():
+            self.store.cache.put(rows, name, version)
+        self.rows.clear()
+        self.count = 0
+
+
+class ThreadAnalysis:
+    """The analyses of one stored thread, each computed lazily and cached."""
+
+    def __init__(self, store: Store, thread_id: int, writes: CacheWrites | None = None):
+        self.store = store
+        self.thread_id = thread_id
+        self.writes = writes if writes is not None else CacheWrites(store)
+        self._memo: dict[tuple[str, str], Any] = {}
+
+    # --- what the store knows ------------------------------------------------------------
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return self.store.fingerprint(self.thread_id)
+
+    @cached_property
+    def tree(self) -> Thread:
+        return self.store.thread(self.thread_id)
+
+    @cached_property
+    def info(self) -> ThreadInfo:
+        return self.store.thread_info(self.thread_id)
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """The thread's messages (keys), in date order."""
+        return self.store.thread_keys(self.thread_id)
+
+    @cached_property
+    def context(self) -> ThreadContext:
+        """The thread's messages, decoded once, with its tree and indexes."""
+        self._messages = dict(self.store.messages(self.keys))
+        return ThreadContext(self._messages.values(), self.tree)
+
+    def message(self, key: str) -> Message:
+        """A message of the thread (a page copy is read as the page gave it, under the
+        Message-ID of the message it renders)."""
+        if key in self.__dict__.get("_messages", {}):
+            return self._messages[key]
+        msg = self.store.message(key)
+        original = self.store.copy_of(key)
+        if original is not None:
+            msg = replace(msg, message_id=self.store.message(original).message_id)
+        return msg
+
+    # --- the cache -----------------------------------------------------------------------
+
+    def _per_message(self, analyser: tuple[str, str], hint: Any, keys: Iterable[str],
+                     compute: Callable[[str], T]) -> dict[str, T]:
+        """An analysis of each message: from the cache, else computed and cached."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, T] = {}
+        missing = []
+        for key in keys:
+            memo = self._memo.get((analyser[0], key))
+            if memo is not None:
+                out[key] = memo
+            else:
+                missing.append(key)
+        if missing:
+            for key, data in self.store.cache.get(missing, analyser[0], analyser[1], self.fingerprint).items():
+                out[key] = self._memo[(analyser[0], key)] = from_plain(hint, data)
+        for key in keys:
+            if key not in out:
+                value = compute(key)
+                out[key] = self._memo[(analyser[0], key)] = value
+                self.writes.add(analyser, key, self.fingerprint, value)
+        return {key: out[key] for key in keys}
+
+    def _per_thread(self, analyser: tuple[str, str], hint: Any, compute: Callable[[], T]) -> T:
+        scope = f"thread:{self.thread_id}"
+        memo = self._memo.get((analyser[0], scope))
+        if memo is not None:
+            return memo
+        found = self.store.cache.get([scope], analyser[0], analyser[1], self.fingerprint)
+        if scope in found:
+            value = from_plain(hint, found[scope])
+        else:
+            value = compute()
+            self.writes.add(analyser, scope, self.fingerprint, value)
+        self._memo[(analyser[0], scope)] = value
+        return value
+
+    # --- analyses ------------------------------------------------------------------------
+
+    def quote_trees(self, keys: Iterable[str] | None = None) -> dict[str, QuoteTree]:
+        """The quote tree of each message (all of the thread's by default)."""
+        return self._per_message(QUOTES, QuoteTree, self.keys if keys is None else keys,
+                                 lambda key: quotes_mod.parse(self.message(key), self.context))
+
+    def quote_tree(self, key: str) -> QuoteTree:
+        return self.quote_trees([key])[key]
+
+    def traces(self, keys: Iterable[str] | None = None) -> dict[str, tuple[Occurrence, ...]]:
+        """The crash reports in each message, each with the voice that wrote it (from the
+        quote tree, so it is the voice `quotes` shows)."""
+        def compute(key: str) -> tuple[Occurrence, ...]:
+            msg = self.message(key)
+            reports = traces_mod.find_reports(msg.body)
+            if not reports:
+                return ()
+            return tuple(traces_mod.find_occurrences(msg, None, self.quote_tree(key), reports))
+
+        return self._per_message(TRACES, tuple[Occurrence, ...], self.keys if keys is None else keys, compute)
+
+    def crash_signatures(self, keys: Iterable[str] | None = None) -> list[traces_mod.Signature]:
+        """The thread's crash reports grouped by crash (one signature per crash)."""
+        return traces_mod.signatures(occ for occs in self.traces(keys).values() for occ in occs)
+
+    def ghosts(self) -> dict[str, QuotedGhost]:
+        """What quotes tell of each message the thread references but does not hold."""
+        if not self.tree.ghosts:
+            return {}
+
+        def compute() -> tuple[QuotedGhost, ...]:
+            return ghosts_mod.quoted_ghosts(self.quote_trees().values(), self.info.message_ids)
+
+        found = self._per_thread(GHOSTS, tuple[QuotedGhost, ...], compute)
+        return {g.message_id: g for g in found if g.message_id}
+
+    def selected_keys(self, items: Iterable[Selected]) -> list[str]:
+        """The message keys a selection names in this thread (a whole-thread item: all)."""
+        out: dict[str, None] = {}
+        for item in items:
+            if item.key is None:
+                out.update(dict.fromkeys(self.keys))
+            else:
+                out[item.key] = None
+        return list(out)
+
+
+def analyse(store: Store, selection: Selection) -> Iterator[tuple[ThreadAnalysis, list[Selected]]]:
+    """(thread analysis, the selected items in it) for each selected thread, in order; new
+    results are written to the cache as they accumulate and when the walk ends."""
+    writes = CacheWrites(store)
+    try:
+        for thread_id, items in selection.by_thread().items():
+            yield ThreadAnalysis(store, thread_id, writes), items
+    finally:
+        writes.flush()
