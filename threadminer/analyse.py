@@ -12,8 +12,11 @@ store, and the CLI only selects, asks and renders.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import cached_property
+from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .analysis import ghosts as ghosts_mod
@@ -37,6 +40,8 @@ TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}")
 GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}")
 # Cache rows written in one transaction.
 FLUSH_ROWS = 2000
+# Below this many messages to compute, one process does it faster than starting workers.
+PARALLEL_MIN_MESSAGES = 400
 
 
 class CacheWrites:
@@ -48,7 +53,10 @@ class CacheWrites:
         self.count = 0
 
     def add(self, analyser: tuple[str, str], scope: str, fingerprint: str, value: Any) -> None:
-        self.rows.setdefault(analyser, []).append((scope, fingerprint, to_plain(value)))
+        self.add_plain(analyser, scope, fingerprint, to_plain(value))
+
+    def add_plain(self, analyser: tuple[str, str], scope: str, fingerprint: str, data: Any) -> None:
+        self.rows.setdefault(analyser, []).append((scope, fingerprint, data))
         self.count += 1
         if self.count >= FLUSH_ROWS:
             self.flush()
@@ -58,6 +66,20 @@ class CacheWrites:
             self.store.cache.put(rows, name, version)
         self.rows.clear()
         self.count = 0
+
+
+class Collected(CacheWrites):
+    """Results kept to be handed to another process instead of written (see `precompute`)."""
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> list[tuple[tuple[str, str], str, str, Any]]:
+        out = [(analyser, scope, fp, data) for analyser, rows in self.rows.items() for scope, fp, data in rows]
+        self.rows.clear()
+        self.count = 0
+        return out
+
 
 
 class ThreadAnalysis:
@@ -180,6 +202,11 @@ class ThreadAnalysis:
         found = self._per_thread(GHOSTS, tuple[QuotedGhost, ...], compute)
         return {g.message_id: g for g in found if g.message_id}
 
+    def warm(self, names: Iterable[str]) -> None:
+        """Compute (or read) the named analyses of every message of the thread."""
+        for name in names:
+            {"quotes": self.quote_trees, "traces": self.traces, "ghosts": self.ghosts}[name]()
+
     def selected_keys(self, items: Iterable[Selected]) -> list[str]:
         """The message keys a selection names in this thread (a whole-thread item: all)."""
         out: dict[str, None] = {}
@@ -189,6 +216,45 @@ class ThreadAnalysis:
             else:
                 out[item.key] = None
         return list(out)
+
+
+# --- many threads at once -------------------------------------------------------------------
+
+ANALYSERS: dict[str, tuple[str, str]] = {"quotes": QUOTES, "traces": TRACES, "ghosts": GHOSTS}
+_worker_store: Store | None = None
+
+
+def _start_worker(path: str) -> None:
+    global _worker_store
+    _worker_store = Store(path, create=False)
+
+
+def _work(job: tuple[int, tuple[str, ...]]) -> list:
+    thread_id, names = job
+    assert _worker_store is not None
+    collected = Collected(_worker_store)
+    ta = ThreadAnalysis(_worker_store, thread_id, collected)
+    ta.warm(names)
+    return collected.take()
+
+
+def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> None:
+    """Compute the named analyses that the cache lacks for the selected threads, on every
+    core, and write them to the cache, before the command reads them thread by thread."""
+    missing = store.cache.missing_messages(list(selection.by_thread()), ANALYSERS[names[0]][0],
+                                           ANALYSERS[names[0]][1])
+    total = sum(missing.values())
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or total < PARALLEL_MIN_MESSAGES or store.readonly or store.path == ":memory:":
+        return
+    jobs = [(tid, names) for tid, _ in sorted(missing.items(), key=lambda kv: -kv[1])]
+    writes = CacheWrites(store)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_start_worker,
+                             initargs=(store.path,)) as pool:
+        for rows in pool.map(_work, jobs, chunksize=1):
+            for analyser, scope, fp, data in rows:
+                writes.add_plain(analyser, scope, fp, data)
+    writes.flush()
 
 
 def analyse(store: Store, selection: Selection) -> Iterator[tuple[ThreadAnalysis, list[Selected]]]:

@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 import click
 
 from . import __version__
-from .analyse import ThreadAnalysis, analyse
+from .analyse import ThreadAnalysis, analyse, precompute
 from .errors import ThreadminerError
 from .report.terminal import printable
 from .select import Selection, everything, needs_store_of_its_own, select
@@ -144,8 +144,12 @@ class Run:
         for problem in selection.problems:
             click.echo(printable(f"Error: {problem}"), err=True)
 
-    def threads(self, selection: Selection) -> Iterator[tuple[ThreadAnalysis, list]]:
+    def threads(self, selection: Selection, *analyses: str) -> Iterator[tuple[ThreadAnalysis, list]]:
+        """The selected threads' analyses; `analyses` names those to compute on every core
+        first when many threads lack them."""
         with errors_as_exit_codes():
+            if analyses:
+                precompute(self.store(), selection, analyses)
             yield from analyse(self.store(), selection)
 
     def finish(self) -> None:
@@ -356,7 +360,7 @@ def quotes(ctx, sources, as_json, whole_threads, all_threads, offline, base):
 
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base, whole_threads=whole_threads, all_threads=all_threads)
-    found = ((items[0].source, tree, set(ta.info.message_ids)) for ta, items in run.threads(selection)
+    found = ((items[0].source, tree, set(ta.info.message_ids)) for ta, items in run.threads(selection, "quotes")
              for tree in ta.quote_trees(ta.selected_keys(items)).values())
     if as_json:
         json_records(quote_record(tree, source or None) for source, tree, _ in found)
@@ -387,7 +391,7 @@ def traces(ctx, sources, as_json, whole_threads, all_threads, offline, base):
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base, whole_threads=whole_threads,
                            all_threads=all_threads, default_all=True)
-    found = [replace(occ, source=items[0].source or None) for ta, items in run.threads(selection)
+    found = [replace(occ, source=items[0].source or None) for ta, items in run.threads(selection, "traces")
              for occs in ta.traces(ta.selected_keys(items)).values() for occ in occs]
     groups = signatures(found)
     json_records(trace_records(groups)) if as_json else emit(render_signatures(groups))

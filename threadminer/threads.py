@@ -93,6 +93,22 @@ class Thread:
         return [n for n, _ in self.walk() if n.ghost]
 
 
+@dataclass(frozen=True)
+class ThreadInfo:
+    """One row of the thread list: a stored thread's root, subject, size, people and span."""
+
+    thread_id: int
+    root_key: str
+    root_message_id: str
+    subject: str
+    messages: int
+    message_ids: tuple[str, ...]
+    participants: tuple[str, ...]
+    first_date: datetime | None
+    last_date: datetime | None
+
+
+
 def subject_key(subject: str) -> str:
     """A subject with reply prefixes and list tags removed, case and spacing folded.
 
@@ -344,17 +360,3 @@ class _UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.up[max(ra, rb)] = min(ra, rb)
-
-
-def render_tree(thread: Thread, label=None) -> str:
-    """The thread as indented text, one node a line (used by `show` and by tests)."""
-    lines = []
-    for node, depth in thread.walk():
-        if label is not None:
-            text = label(node)
-        elif node.ghost:
-            text = f"[missing] <{node.message_id}>"
-        else:
-            text = f"<{node.message_id}>"
-        lines.append("  " * depth + text)
-    return "\n".join(lines)

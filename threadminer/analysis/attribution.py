@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..dates import MONTHS, ZONES, parse_date
-from ..people import Person, deobfuscate_address, parse_person
+from ..people import deobfuscate_address, parse_person
 
 # Month names beyond English that attribution lines use (German, French, Spanish, Dutch).
 MONTH_WORDS = dict(MONTHS)
@@ -125,10 +125,6 @@ class Attribution:
     email: str
     date: AttributionDate | None
     form: str  # "on-wrote", "apple", "wrote", "writes", "quoting", "star", "header-block", "cjk"
-
-    @property
-    def person(self) -> Person:
-        return Person(self.name, self.email)
 
 
 def _clean(text: str) -> str:
@@ -364,20 +360,32 @@ def parse_attribution(text: str) -> Attribution | None:
     return None
 
 
+RE_OPENS = re.compile(rf"^(?:{OPENERS})\s+\S")
+# The last word of each verb in VERBS, for a cheap first look.
+VERB_ENDINGS = tuple({v.split("\\s+")[-1] for v in VERBS.split("|")})
+RE_ENDS = re.compile(rf"(?:{VERBS})\s*:?\s*$|写道\s*[:：]$", re.I)
+# Every line of every body is asked; the verb and its colon sit in the last characters.
+ENDING_CHARS = 40
+
+
 def could_start_attribution(line: str) -> bool:
     """True for the first half of an attribution wrapped over two lines ("On Mon, ... PM Name")."""
     if len(line) > 300:
         return False
     line = _clean(line)
-    return bool(re.match(rf"^(?:{OPENERS})\s+\S", line)) and not RE_ON_WROTE.match(line) and len(line) < 200
+    return bool(RE_OPENS.match(line)) and not RE_ON_WROTE.match(line) and len(line) < 200
 
 
 def could_end_attribution(line: str) -> bool:
     """True for a line that ends an attribution ("... wrote:", "<addr> wrote:", "...写道：")."""
     if len(line) > 300:
         return False
+    # Every line of every body is asked: most end neither in a colon nor in a verb.
+    tail = line.rstrip(" \t\u00a0\u202f").lower()
+    if not tail.endswith((":", "：")) and not tail.endswith(VERB_ENDINGS) and "quoting" not in tail[:12]:
+        return False
     line = _clean(line)
-    return bool(re.search(rf"(?:{VERBS})\s*:?\s*$|写道\s*[:：]$", line, re.I)) or bool(RE_AM_SCHRIEB.match(line)) or bool(
+    return bool(RE_ENDS.search(line[-ENDING_CHARS:])) or bool(RE_AM_SCHRIEB.match(line)) or bool(
         RE_QUOTING.match(line) or RE_STAR.match(line) or RE_CJK_DATE_FIRST.match(line))
 
 

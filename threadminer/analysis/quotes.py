@@ -177,18 +177,21 @@ def _next_nonblank(lines: list[Line], start: int, limit: int = 3) -> int | None:
 def _attribution_at(lines: list[Line], depths: list[int], i: int) -> tuple[Attribution, int] | None:
     """(attribution, lines it spans) starting at line i, when a deeper quote follows it."""
     depth = depths[i]
+    # Only a line a deeper quote follows can be an attribution: most lines end here, before
+    # any pattern is tried.
+    deeper = [span for span in (1, 2) if (after := _next_nonblank(lines, i + span)) is not None
+              and depths[after] > depth]
+    if not deeper:
+        return None
     line = lines[i]
     spans: list[int] = []
-    if (i + 1 < len(lines) and depths[i + 1] == depth and lines[i + 1].markers == line.markers
-            and not lines[i + 1].blank and could_start_attribution(line.content)
-            and could_end_attribution(lines[i + 1].content)):
+    if (2 in deeper and i + 1 < len(lines) and depths[i + 1] == depth and lines[i + 1].markers == line.markers
+            and not lines[i + 1].blank and could_end_attribution(lines[i + 1].content)
+            and could_start_attribution(line.content)):
         spans.append(2)  # wrapped over two lines: "On <date> Name" / "<addr> wrote:"
-    if could_end_attribution(line.content):
+    if 1 in deeper and could_end_attribution(line.content):
         spans.append(1)
     for span in spans:
-        after = _next_nonblank(lines, i + span)
-        if after is None or depths[after] <= depth:
-            continue
         text = " ".join(x.content.strip() for x in lines[i:i + span])
         att = parse_attribution(text)
         if att is not None:

@@ -6,8 +6,7 @@ from typing import Iterable
 
 from ..dates import iso
 from ..mid import archive_url
-from ..store import ThreadInfo
-from ..threads import Node, Thread, subject_key
+from ..threads import Node, Thread, ThreadInfo, subject_key
 
 # Deeper than this, a tree line is not indented further but says its depth: a 36-deep
 # thread would start at column 72, a hostile 30,000-deep chain at column 60,000.

@@ -41,6 +41,22 @@ class AnalysisCache:
                     found[scope] = json.loads(zlib.decompress(data))
         return found
 
+    def missing_messages(self, thread_ids: list[int], analyser: str, version: str) -> dict[int, int]:
+        """For each thread, how many of its messages lack a current row of `analyser`."""
+        out: dict[int, int] = {}
+        for start in range(0, len(thread_ids), CHUNK):
+            chunk = thread_ids[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for thread_id, lacking in self.db.execute(
+                    "SELECT m.thread_id, SUM(a.scope IS NULL) FROM messages m JOIN threads t ON t.id = m.thread_id"
+                    " LEFT JOIN analyses a ON a.scope = m.key AND a.analyser = ? AND a.version = ?"
+                    " AND a.fingerprint = t.fingerprint"
+                    f" WHERE m.copy_of IS NULL AND m.thread_id IN ({marks}) GROUP BY m.thread_id",
+                    [analyser, version, *chunk]):
+                if lacking:
+                    out[thread_id] = lacking
+        return out
+
     def put(self, rows: Iterable[tuple[str, str, Any]], analyser: str, version: str) -> bool:
         """Store (scope, fingerprint, data) rows in one short transaction; False when the
         store could not take them now (read-only, locked by an import, disk full)."""

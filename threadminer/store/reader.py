@@ -10,31 +10,15 @@ import hashlib
 import sqlite3
 import zlib
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Iterable, Iterator
 
 from ..dates import from_iso
 from ..errors import NotFound, StoreError
 from ..message import Message, MessageError, parse_bytes
-from ..threads import Node, Summary, Thread, assemble, build_threads
+from ..threads import Node, Summary, Thread, ThreadInfo, assemble, build_threads
 
 # A message that is a page copy of another is left out of its thread's tree and counts.
 NOT_A_COPY = "copy_of IS NULL"
-
-
-@dataclass(frozen=True)
-class ThreadInfo:
-    """One row of the thread list."""
-
-    thread_id: int
-    root_key: str
-    root_message_id: str
-    subject: str
-    messages: int
-    message_ids: tuple[str, ...]
-    participants: tuple[str, ...]
-    first_date: datetime | None
-    last_date: datetime | None
 
 
 @dataclass(frozen=True)
