@@ -210,7 +210,21 @@ def write_output(output: str | None, text: str, store: Store | None = None) -> N
 
 # --- commands --------------------------------------------------------------------------------
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; an argument that is a Message-ID beginning with "-" (git-send-email
+    writes such ids: "-v2-0-a3542e15111c@kernel.org") is taken as a Message-ID, not an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, [f"<{a}>" if looks_like_dash_id(a) else a for a in args])
+
+
+def looks_like_dash_id(arg: str) -> bool:
+    from .mid import message_id_argument
+
+    return arg.startswith("-") and "=" not in arg and message_id_argument(arg) is not None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="threadminer")
 @common_options
 @click.pass_context
