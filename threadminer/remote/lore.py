@@ -52,7 +52,6 @@ class Target:
     message_id: str | None = None
     query: str | None = None
     threads: bool = False  # a search: whole threads of the results (t=1)
-    single: bool = False   # the message alone (its /raw URL was given), not its thread
 
     @property
     def message_url(self) -> str:
@@ -121,11 +120,12 @@ def parse_url(url: str) -> Target:
         threads = query.get("t", ["0"])[0] not in ("", "0")
         return Target(root + path, query=query["q"][0], threads=threads)
     segments = [s for s in parts.path.split("/") if s]
-    view = segments.pop() if segments and segments[-1] in VIEW_SUFFIXES else None
+    if segments and segments[-1] in VIEW_SUFFIXES:
+        segments.pop()
     if len(segments) < 2 or "@" not in unquote(segments[-1]):
         raise SourceError(f"{url}: not the URL of a message, thread or search in a public-inbox archive")
     inbox = root + "/" + "/".join(segments[:-1]) + "/"
-    return Target(inbox, message_id=unquote(segments[-1]), single=view == "raw")
+    return Target(inbox, message_id=unquote(segments[-1]))
 
 
 # --- downloading --------------------------------------------------------------------------
@@ -156,8 +156,8 @@ def download(client: Client, target: Target, folder: str) -> Downloaded:
         if reply.status == 501:
             raise SearchUnavailable(f"{target.inbox}: this archive offers no search")
     else:
-        reply = client.fetch("GET", target.raw_url if target.single else target.thread_url, wire)
-        if reply.status in (404, 410, 501) and not target.single:
+        reply = client.fetch("GET", target.thread_url, wire)
+        if reply.status in (404, 410, 501):
             # 501: no thread index (an unindexed inbox); the message alone may still be there.
             reply = client.fetch("GET", target.raw_url, wire)
         if reply.status in (404, 410):
