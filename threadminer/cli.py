@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 import click
 
 from . import __version__
-from .analyse import ThreadAnalysis, analyse, precompute
+from .composer import ThreadAnalysis, analyse, precompute
 from .errors import ThreadminerError
 from .report.terminal import printable
 from .select import Selection, everything, needs_store_of_its_own, select
@@ -373,7 +373,7 @@ def show(ctx, sources, as_json, rules, offline, base):
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base)
     for n, (ta, items) in enumerate(run.threads(selection)):
-        marked = {item.key for item in items if item.key}
+        marked = {item.asked for item in items if item.asked}
         if as_json:
             emit_json(thread_tree_record(ta.info, ta.tree, ta.ghosts(), items[0].source, marked))
         else:
