@@ -95,6 +95,7 @@ class Series:
     change_id: str | None = None
     base_commit: str | None = None
     linked_message_ids: tuple[str, ...] = ()  # Message-IDs the cover and patches link to
+    version_links: tuple[str, ...] = ()  # those linked on a line naming a version ("Link to v1:")
     changelog_versions: tuple[int, ...] = ()  # earlier versions a changelog names
     partial_reroll: bool = False
     cover_carried: bool = False  # the cover is the previous revision's (partial re-roll)
@@ -340,6 +341,7 @@ class _Round:
     extra: list[str]
     cover: str | None = None
     unnumbered: bool = False
+    total: int | None = None  # the N of the round's first patch
 
     def first_date(self, index: ThreadIndex) -> datetime:
         mids = list(self.slots.values()) + ([self.cover] if self.cover else [])
@@ -413,11 +415,19 @@ def _place(index: ThreadIndex, rounds: list[_Round], mid: str,
     for rnd in reversed(rounds):
         if rnd.version != version[0] or rnd.unnumbered or rnd.author_email != email:
             continue
+        if rnd.total and info.total and rnd.total != info.total:
+            continue  # "[PATCH v2 5/7]" and "[PATCH v2 1/6]": two postings
         if counter not in rnd.slots:
             rnd.slots[counter] = mid
             return
+        if index.parent.get(mid) == index.parent.get(rnd.slots[counter]):
+            # The same n/N twice under the same parent: one posting that sent a stale and a
+            # fresh file together (git send-email *.patch). The first stays in the series;
+            # a new round starts only when the patch answers something else (a resend).
+            rnd.extra.append(mid)
+            return
         break
-    rounds.append(_Round(version[0], version[1], version[2], email, {counter: mid}, []))
+    rounds.append(_Round(version[0], version[1], version[2], email, {counter: mid}, [], total=info.total))
 
 
 def _attach_cover(index: ThreadIndex, rounds: list[_Round], cover: str,
@@ -430,11 +440,22 @@ def _attach_cover(index: ThreadIndex, rounds: list[_Round], cover: str,
                 cover in index.ancestors(m) for m in rnd.slots.values()):
             rnd.cover = cover
             return
+    total = index.info(cover).total
     for rnd in rounds:
-        if rnd.cover is None and not rnd.unnumbered and rnd.version == version[0] \
-                and rnd.author_email == email:
+        # Patches that answer the cover directly, n/N matching, under another version: the
+        # cover's vN is a typo ("[PATCH v9 0/4]" over "[PATCH v10 1/4]"...), as b4 sees it.
+        if rnd.cover is None and not rnd.unnumbered and rnd.author_email == email and any(
+                index.parent.get(m) == cover and index.info(m).total == total for m in rnd.slots.values()):
             rnd.cover = cover
             return
+    # Else the round of its version and author posted nearest to it (patches and cover all
+    # sent as replies to an earlier revision are siblings of the cover, not its children).
+    when = index.date(cover)
+    near = [r for r in rounds if r.cover is None and not r.unnumbered and r.version == version[0]
+            and r.author_email == email and r.slots]
+    if near:
+        min(near, key=lambda r: abs((r.first_date(index) - when).total_seconds())).cover = cover
+        return
     rounds.append(_Round(version[0], version[1], version[2], email, {}, [], cover=cover))
 
 
@@ -464,6 +485,9 @@ RE_MSGID_LINK = re.compile(
     r"https?://(?:lore\.kernel\.org|lkml\.kernel\.org|patch\.msgid\.link|msgid\.link|"
     r"lore\.[\w.-]+|[\w.-]*public-inbox[\w.-]*)/(?:[\w.+-]+/)?(?:r/)?([^/\s<>\"]+@[^/\s<>\"]+?)(?:/|\s|>|$)",
     re.I)
+# Words on the line of a link to an earlier revision: "Link to v1:", "v2: https://...",
+# "previous version", "[v3]".
+RE_VERSION_WORDS = re.compile(r"\bv\d{1,3}\b|\bversions?\b|\bprevious\b|\bprior\b|\brevision\b|\bresend\b", re.I)
 RE_CHANGELOG = re.compile(
     r"\b(?:changes?|changelog|diff(?:erences)?)\s+(?:in|since|from|vs\.?|to)\s+v(\d{1,3})\b"
     r"|\bv(\d{1,3})\s*(?:->|→|=>|\.\.|to)\s*v(\d{1,3})\b"
@@ -500,17 +524,7 @@ def _build(index: ThreadIndex, rnd: _Round, number: int, previous: _Round | None
     expected = max(_totals(index, rnd) + [max(slots, default=0), 1])
     if cover is not None and index.info(cover).total:
         expected = max(expected, index.info(cover).total or 0)
-    patches = []
-    for counter in sorted(slots):
-        mid = slots[counter]
-        msg = index.by_id[mid]
-        info = index.info(mid)
-        text = patch_text(msg) or ""
-        patches.append(Patch(
-            message_id=mid, counter=counter, subject=msg.subject, title=info.subject,
-            author=author_of(msg), author_email=msg.author.email, date=msg.date,
-            version=info.version if info.version is not None else rnd.version[0],
-            files=index.files(mid) or (), patch_id=patch_id(text), carried_from=carried.get(counter)))
+    patches = [_patch(index, slots[counter], rnd, carried.get(counter), counter) for counter in sorted(slots)]
     head = cover or (patches[0].message_id if patches else None)
     head_msg = index.by_id[head] if head else None
     head_info = index.info(head) if head else None
@@ -523,6 +537,7 @@ def _build(index: ThreadIndex, rnd: _Round, number: int, previous: _Round | None
         m = RE_BASE_COMMIT.search(text)
         base_commit = base_commit or (m.group(1) if m else None)
     linked: list[str] = []
+    version_links: list[str] = []
     changelog: list[int] = []
     for mid in ([cover] if cover and not cover_carried else []) + [p.message_id for p in patches if not p.carried_from]:
         text = _own_text(commit_free(index.by_id[mid].body))
@@ -530,10 +545,14 @@ def _build(index: ThreadIndex, rnd: _Round, number: int, previous: _Round | None
             found = unquote(m.group(1)).rstrip(".,;)")
             if found not in linked and found != mid:
                 linked.append(found)
+                line = text[text.rfind("\n", 0, m.start()) + 1: m.start()]
+                if RE_VERSION_WORDS.search(line):
+                    version_links.append(found)
         for m in RE_CHANGELOG.finditer(text):
             for g in m.groups():
                 if g and int(g) < rnd.version[0] and int(g) not in changelog:
                     changelog.append(int(g))
+    extra = tuple(_patch(index, mid, rnd, None) for mid in rnd.extra)
     infos = [index.info(m) for m in ([cover] if cover else []) + list(rnd.slots.values())]
     tags = tuple(dict.fromkeys(t for i in infos for t in i.tags))
     root = index.root(head) if head else ""
@@ -546,7 +565,18 @@ def _build(index: ThreadIndex, rnd: _Round, number: int, previous: _Round | None
         patches=tuple(patches), missing=tuple(c for c in range(1, expected + 1) if c not in slots),
         rfc=any(i.rfc for i in infos), resend=any(i.resend for i in infos), tags=tags,
         change_id=change_id, base_commit=base_commit, linked_message_ids=tuple(linked),
-        changelog_versions=tuple(sorted(changelog)), partial_reroll=partial, cover_carried=cover_carried)
+        version_links=tuple(version_links),
+        changelog_versions=tuple(sorted(changelog)), partial_reroll=partial, cover_carried=cover_carried,
+        extra=extra)
+
+
+def _patch(index: ThreadIndex, mid: str, rnd: _Round, carried_from: int | None, counter: int | None = None) -> Patch:
+    msg = index.by_id[mid]
+    info = index.info(mid)
+    return Patch(message_id=mid, counter=counter if counter is not None else (info.counter or 1),
+                 subject=msg.subject, title=info.subject, author=author_of(msg), author_email=msg.author.email,
+                 date=msg.date, version=info.version if info.version is not None else rnd.version[0],
+                 files=index.files(mid) or (), patch_id=patch_id(patch_text(msg) or ""), carried_from=carried_from)
 
 
 def commit_free(body: str) -> str:
@@ -611,6 +641,7 @@ def merge_unthreaded(series: Iterable[Series], window: timedelta = UNTHREADED_WI
         out[target] = replace(o, patches=patches, cover_message_id=cover, title=title,
                               missing=tuple(c for c in range(1, o.expected + 1) if c not in have),
                               linked_message_ids=tuple(dict.fromkeys(o.linked_message_ids + s.linked_message_ids)),
+                              version_links=tuple(dict.fromkeys(o.version_links + s.version_links)),
                               rfc=o.rfc or s.rfc, tags=tuple(dict.fromkeys(o.tags + s.tags)))
     return tuple(out)
 
@@ -664,9 +695,13 @@ def link_versions(series: Iterable[Series]) -> tuple[VersionChain, ...]:
                 union(by_subject[key], i, "subject")
             by_subject.setdefault(key, i)
     for i, s in enumerate(items):
+        # A link on a "v1:"/"previous version" line is a revision link; any other link only
+        # between postings of one author (a new series may cite an old discussion).
         for mid in s.linked_message_ids:
             j = by_message.get(mid)
-            if j is not None and j != i:
+            if j is None or j == i:
+                continue
+            if mid in s.version_links or items[j].author_email.lower() == s.author_email.lower():
                 union(j, i, "link")
     # Changelogs: "Changes in v2" links to the same author's v1 sharing a file or a title.
     by_author: dict[str, list[int]] = {}
@@ -695,12 +730,41 @@ def link_versions(series: Iterable[Series]) -> tuple[VersionChain, ...]:
 
 
 def latest(series: Sequence[Series]) -> Series | None:
-    """The series revision `b4 am` would pick by default: the highest version, its latest
-    round; revisions without any patch are skipped."""
+    """The revision to export by default from one thread's series.
+
+    b4 takes the revision posted last. A thread also collects patches other people post
+    as replies (a reviewer's alternative fix), and its author's side patches (a follow-up
+    build fix): so, when the thread starts with a series, only its author's postings are
+    candidates; and the last posting is taken unless a higher version of another series
+    of theirs is in the thread (a side patch does not replace v10 of the series), where a
+    posting linked to that version (`link_versions`: same title, change-id, link) counts
+    as its successor even when its numbering restarted. Revisions without any patch are
+    skipped."""
     candidates = [s for s in series if s.patches]
     if not candidates:
         return None
-    return max(candidates, key=lambda s: (s.version, _label_minor(s.version_label), s.round, s.date or EPOCH))
+    roots = [s for s in candidates if s.root_message_id in _message_ids(s)]
+    pool = candidates
+    if roots:
+        authors = {s.author_email.lower() for s in roots}
+        pool = [s for s in candidates if s.author_email.lower() in authors] or candidates
+    top = max(s.version for s in pool)
+    chain_of: dict[tuple[str, int, int], int] = {}
+    for i, chain in enumerate(link_versions(pool)):
+        for s in chain.series:
+            chain_of[s.key] = i
+    top_chains = {chain_of[s.key] for s in pool if s.version == top}
+    acceptable = [s for s in pool if s.version == top or chain_of[s.key] in top_chains]
+    last = max(acceptable, key=lambda s: (s.date or EPOCH, s.version, _label_minor(s.version_label), s.round))
+    # A lone patch re-sent for one slot after a fuller round of the same version (two
+    # "[PATCH v3.5 25/28]" replacements, the second mis-numbered) does not replace it.
+    same = [s for s in acceptable if s.version_label == last.version_label and s.expected == last.expected]
+    return max(same, key=lambda s: (len(s.patches), s.date or EPOCH, s.round))
+
+
+def _message_ids(s: Series) -> set[str]:
+    return {p.message_id for p in s.patches if p.carried_from is None} | (
+        {s.cover_message_id} if s.cover_message_id and not s.cover_carried else set())
 
 
 def _label_minor(label: str) -> int:
