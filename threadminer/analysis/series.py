@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping
 from urllib.parse import unquote
 
@@ -38,6 +38,9 @@ from .trailers import parse_trailers
 VERSION = 1
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# A cover and its patches go out in one `git send-email` run; a cover that answers nothing
+# is matched only with patches sent this close to it.
+COVER_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,9 @@ class Series:
         return bool(self.patches) and not self.missing
 
     @property
-    def key(self) -> tuple[str, int, int]:
-        return (self.root_message_id, self.version, self.round)
+    def key(self) -> tuple[str, str, int]:
+        """Unique among the series of a thread (v5 and v5.1 differ by label)."""
+        return (self.root_message_id, self.version_label, self.round)
 
 
 # --- the messages of a thread ------------------------------------------------------------
@@ -312,7 +316,8 @@ def _attach_cover(index: ThreadIndex, rounds: list[_Round], cover: str,
     # sent as replies to an earlier revision are siblings of the cover, not its children).
     when = index.date(cover)
     near = [r for r in rounds if r.cover is None and not r.unnumbered and r.version == version[0]
-            and r.author_email == email and r.slots]
+            and r.author_email == email and r.slots
+            and abs((r.first_date(index) - when).total_seconds()) <= COVER_WINDOW.total_seconds()]
     if near:
         min(near, key=lambda r: abs((r.first_date(index) - when).total_seconds())).cover = cover
         return

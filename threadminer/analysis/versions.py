@@ -164,7 +164,7 @@ def latest(series: Sequence[Series]) -> Series | None:
         authors = {s.author_email.lower() for s in roots}
         pool = [s for s in candidates if s.author_email.lower() in authors] or candidates
     top = max(s.version for s in pool)
-    chain_of: dict[tuple[str, int, int], int] = {}
+    chain_of: dict[tuple[str, str, int], int] = {}
     for i, chain in enumerate(link_versions(pool)):
         for s in chain.series:
             chain_of[s.key] = i
