@@ -39,13 +39,17 @@ WRAP_WIDTH = 72
 # Empty context lines that may be lost at the end of a text part (git's hunks end with at
 # most three context lines).
 MAX_LOST_END = 3
+NBSP = "\u00a0"
 RE_CODE_CHARS = re.compile(r"[;{}=#*/\\\[\]<>|&]|\w\(|->|::")
 
 
 class _Item:
-    __slots__ = ("line", "text", "cls", "confirmed", "wrappable")
+    __slots__ = ("line", "text", "cls", "confirmed", "wrappable", "nbsp")
 
     def __init__(self, line: int, text: str, cls: str, wrappable: bool = False):
+        self.nbsp = cls == "nbsp"
+        if self.nbsp:  # a context line whose space became a no-break space (HTML mailers)
+            text, cls = " " + text[1:], " "
         self.line = line
         self.text = text
         self.cls = cls  # "+", "-", " ", "" (empty line), "\\", "other", "snip"
@@ -65,6 +69,8 @@ def _classify(text: str) -> str:
     c = text[:1]
     if c in ("+", "-", " ", "\\"):
         return c
+    if c == NBSP:
+        return "nbsp"  # a context line whose space became a no-break space (HTML mailers)
     if not text:
         return ""
     if RE_SNIP.match(text):
@@ -84,7 +90,7 @@ def read_hunk(sc: Scanner, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, 
         sc.take_span(draft, i + 1, end)
         return (hunk,) + sc.own_after(draft, end - 1)  # type: ignore[return-value]
     hunk.careful = True
-    items = _collect(sc, draft, hunk, i)
+    items = _collect(sc, draft, hunk, _join_header_tail(sc, draft, hunk, i))
     items = _trim_tail(draft, hunk, items)
     _decide(sc, draft, hunk, items)
     last = i
@@ -157,6 +163,23 @@ def _fast(sc: Scanner, draft: DiffDraft, hunk: Hunk, start: int) -> int | None:
     return k
 
 
+def _join_header_tail(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> int:
+    """A long hunk header ("@@ ... @@ static int foo(struct") wrapped by a mailer: its
+    tail, the line after it, is joined back to the function context. Returns the header's
+    last line."""
+    j, gap = sc.own_after(draft, i)
+    if j is None or gap:
+        return i
+    t = sc.text(draft, j)
+    if _classify(t) != "other" or _wrap_score(sc, i, j) < 0 or sc.is_boundary(draft, j, t):
+        return i
+    hunk.section += " " + t
+    hunk.header += " " + t
+    hunk.wraps_joined += 1
+    sc.take(draft, j)
+    return j
+
+
 def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
     """The candidate lines of the hunk, in order (pass 1)."""
     items: list[_Item] = []
@@ -185,7 +208,8 @@ def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
             break  # after a reviewer's comment only diff lines go on with the hunk
         if sc.is_boundary(draft, j, t):
             break
-        cls = _classify(t)
+        item = _Item(j, t, _classify(t))
+        cls = item.cls
         if cls == "+":
             if new >= hunk.new_len:
                 break
@@ -208,7 +232,7 @@ def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
             if others >= room and not wrappable:
                 break
             others += 1
-        item = _Item(j, t, cls, cls == "other" and wrappable)
+        item.wrappable = cls == "other" and wrappable
         if cls == "other":
             pending.append(item)
         elif cls in ("+", "-", " ", "\\") and pending:
@@ -232,10 +256,10 @@ def _overlong(sc: Scanner, draft: DiffDraft, j: int) -> list[_Item] | None:
         t = sc.text(draft, k)
         if sc.is_boundary(draft, k, t):
             break
-        cls = _classify(t)
-        if cls not in ("+", "-", " ", "", "\\"):
+        item = _Item(k, t, _classify(t))
+        if item.cls not in ("+", "-", " ", "", "\\"):
             return None
-        run.append(_Item(k, t, cls))
+        run.append(item)
         k, gap = sc.own_after(draft, k)
     # Only the patch's own end proves the header wrong: the signature or the next header
     # (what ends the text or a quote may be anything, a "-Name" sign-off say).
@@ -244,14 +268,21 @@ def _overlong(sc: Scanner, draft: DiffDraft, j: int) -> list[_Item] | None:
     return run
 
 
+def _wrap_score(sc: Scanner, before: int, j: int) -> int:
+    """How far past the wrap width line `before` would have run with the first word of
+    line j on it (tabs expanded, as mail clients show them); negative when it fits."""
+    width = len(sc.raws[before].expandtabs())
+    if width < WRAP_MIN_PREVIOUS:
+        return -1
+    words = sc.rests[j].split()
+    return width + 1 + (len(words[0]) if words else 0) - WRAP_WIDTH - 1
+
+
 def _wrap_eligible(sc: Scanner, items: list[_Item], j: int) -> bool:
     """Could line j be the tail of the line before it, broken by a mailer?"""
     if not items or items[-1].cls not in ("+", "-", " ", "other"):
         return False
-    width = len(sc.raws[items[-1].line])
-    words = sc.rests[j].split()
-    first = len(words[0]) if words else 0
-    return width >= WRAP_MIN_PREVIOUS and width + 1 + first > WRAP_WIDTH
+    return _wrap_score(sc, items[-1].line, j) >= 0
 
 
 def _trim_tail(draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> list[_Item]:
@@ -288,27 +319,35 @@ def _decide(sc: Scanner, draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> No
     old = sum(1 for x in items if x.cls in ("-", " ", ""))
     new = sum(1 for x in items if x.cls in ("+", " ", ""))
     others = [n for n, x in enumerate(items) if x.cls == "other"]
-    eligible = {n for n in others if _wrap_eligible(sc, items[:n], items[n].line)}
+    # How likely each other is a wrap tail: how far the line before would have run past
+    # the wrap width with its first word (the first line of a hunk has nothing to wrap).
+    score = {n: _wrap_score(sc, items[n - 1].line, items[n].line) if n and items[n - 1].cls != "snip" else -10**6
+             for n in others}
+    eligible = {n for n in others if score[n] >= 0}
     wraps: set[int] = set()
     need_old, need_new = hunk.old_len - old, hunk.new_len - new
+    likeliest = sorted(others, key=lambda n: -score[n])
     if others and hunk.recounted:
         wraps = set(eligible)  # the header's counts are wrong: they cannot arbitrate
     elif others:
-        if need_old == need_new and 0 <= need_old <= len(others) and len(others) - need_old <= len(eligible):
-            # The hunk is complete: exactly need_old others are context; the rest are
-            # wrap tails, taken where the line before was longest.
-            by_length = sorted(eligible, key=lambda n: -len(sc.raws[items[n - 1].line]))
-            wraps = set(by_length[:len(others) - need_old])
+        if need_old == need_new and 0 <= need_old <= len(others):
+            # The counts complete the hunk with exactly need_old of the others as context
+            # lines: the rest are wrap tails, the likeliest ones.
+            wraps = set(likeliest[:len(others) - need_old])
         else:
             room = max(0, min(need_old, need_new))
             plain = [n for n in others if n not in eligible]
-            # Where whitespace damage is seen, a long line before is no proof of a wrap.
-            wraps = set() if plain and len(others) <= room else set(eligible)
-            contexts = [n for n in others if n not in wraps]
-            if len(contexts) > room:
-                cut = contexts[room]  # more lines than the header allows: the hunk ends there
-                del items[cut:]
-                wraps = {n for n in wraps if n < cut}
+            # Where whitespace damage is seen, a long line before is no proof of a wrap;
+            # where the counts leave no room for all as context, the likeliest are tails.
+            wraps = set() if plain else set(eligible)
+            if len(others) - len(wraps) > room:
+                wraps = set(likeliest[:len(others) - room])
+        wraps = {n for n in wraps if score[n] > -10**6}
+        contexts = [n for n in others if n not in wraps]
+        if len(contexts) > max(0, min(need_old, need_new)):
+            cut = contexts[max(0, min(need_old, need_new))]  # no reading fits: the hunk ends there
+            del items[cut:]
+            wraps = {n for n in wraps if n < cut}
     texts: list[str] = []
     for n, x in enumerate(items):
         cls = x.cls
@@ -325,6 +364,7 @@ def _decide(sc: Scanner, draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> No
             hunk.new_seen += 1
         else:
             texts.append(x.text)
+            hunk.nbsp_fixed += x.nbsp
             if cls in (" ", ""):
                 hunk.old_seen += 1
                 hunk.new_seen += 1

@@ -96,6 +96,7 @@ class Hunk:
     wraps_joined: int = 0  # hard-wrapped lines joined back
     recounted: bool = False  # the header's counts were wrong for a whole hunk
     ends_restored: int = 0  # empty context lines lost at the end of the text, put back
+    nbsp_fixed: int = 0  # context lines that began with a no-break space instead of a space
     elided: int = 0  # "[...]" lines inside the hunk
     careful: bool = False  # not read on the fast path (see diff_repair)
     uncounted: bool = False  # the header gave no line counts: they are read from the lines
@@ -307,8 +308,9 @@ class Scanner:
                 return None
             if t.startswith("diff --git "):
                 nxt = self.peek(draft, i, 1)
+                # (A reply may cut the lines between "diff --git" and the first hunk.)
                 if nxt and (RE_GIT_EXTENDED.match(nxt[0]) or RE_OLD_FILE.match(nxt[0]) or RE_BINARY_FILES.match(nxt[0])
-                            or RE_GIT_BINARY.match(nxt[0]) or nxt[0].startswith("diff --git ")):
+                            or RE_GIT_BINARY.match(nxt[0]) or nxt[0].startswith("diff --git ") or RE_HUNK.match(nxt[0])):
                     return "git"
                 return None
             if t.startswith("diff ") and RE_DIFF_COMMAND.match(t):

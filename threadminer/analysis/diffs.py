@@ -202,7 +202,8 @@ def build(message_id: str, draft: DiffDraft, author: str | None, attachment: str
     added = sum(h.added for h in hunks)
     removed = sum(h.removed for h in hunks)
     truncated = any(not h.complete or h.elided for h in hunks)
-    repaired = any(h.spaces_restored or h.wraps_joined or h.recounted or h.ends_restored for h in hunks)
+    repaired = any(h.spaces_restored or h.wraps_joined or h.recounted or h.ends_restored or h.nbsp_fixed
+                   for h in hunks)
     notes = _notes(draft)
     if any(h.careful for h in hunks):
         problem = _unidiff_problem(draft, added, removed)
@@ -238,6 +239,8 @@ def _notes(draft: DiffDraft) -> list[str]:
             where = f"{name} hunk {n}" if name else f"hunk {n}"
             if h.spaces_restored:
                 notes.append(f"{where}: {h.spaces_restored} context lines had lost their leading space")
+            if h.nbsp_fixed:
+                notes.append(f"{where}: {h.nbsp_fixed} context lines began with a no-break space instead of a space")
             if h.wraps_joined:
                 notes.append(f"{where}: {h.wraps_joined} hard-wrapped lines joined")
             if h.ends_restored:
