@@ -36,6 +36,8 @@ from .diff_scan import RE_COMBINED_HUNK, RE_HUNK, RE_SNIP, DiffDraft, Hunk, Scan
 # before may be much shorter than the width).
 WRAP_MIN_PREVIOUS = 40
 WRAP_WIDTH = 72
+# A line longer than this (plus two columns per quote level) was not wrapped by a mailer.
+WRAP_MAX = 80
 # Empty context lines that may be lost at the end of a text part (git's hunks end with at
 # most three context lines).
 MAX_LOST_END = 3
@@ -210,13 +212,18 @@ def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
             break
         item = _Item(j, t, _classify(t))
         cls = item.cls
+        if (cls == "+" and new >= hunk.new_len or cls == "-" and old >= hunk.old_len
+                or cls == " " and (old >= hunk.old_len or new >= hunk.new_len)):
+            # A diff line the header has no room for: the header is wrong when diff lines
+            # go on to the patch's own end (hand-edited); else the hunk ends here.
+            extra = _overlong(sc, draft, j) if not gap and not pending else None
+            if extra:
+                items.extend(extra)
+                hunk.recounted = True
+            break
         if cls == "+":
-            if new >= hunk.new_len:
-                break
             new += 1
         elif cls == "-":
-            if old >= hunk.old_len:
-                break
             old += 1
         elif cls in (" ", ""):
             if old >= hunk.old_len or new >= hunk.new_len:
@@ -272,7 +279,7 @@ def _wrap_score(sc: Scanner, before: int, j: int) -> int:
     """How far past the wrap width line `before` would have run with the first word of
     line j on it (tabs expanded, as mail clients show them); negative when it fits."""
     width = len(sc.raws[before].expandtabs())
-    if width < WRAP_MIN_PREVIOUS:
+    if width < WRAP_MIN_PREVIOUS or width > WRAP_MAX + 2 * sc.markers[before]:
         return -1
     words = sc.rests[j].split()
     return width + 1 + (len(words[0]) if words else 0) - WRAP_WIDTH - 1
