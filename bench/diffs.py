@@ -47,7 +47,6 @@ DEFAULT_EPOCH = os.path.join(os.environ.get("THREADMINER_SHARED", os.path.join(R
 RE_PATCH = re.compile(r"\[[^\]]*\bPATCH\b", re.I)
 RE_COUNTER = re.compile(r"\[[^\]]*\bPATCH\b[^\]]*?\b(\d+)/(\d+)\s*\]", re.I)
 RE_REPLY = re.compile(r"\b(?:re|aw|fwd?)\s*:", re.I)  # anywhere: "[REGRESSION] Re: [PATCH ...]"
-RE_DIFFSTAT_TOTAL = re.compile(r"^ \d+ files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?", re.M)
 
 
 def main() -> None:
@@ -63,7 +62,7 @@ def main() -> None:
     read_time = hint_time = lazy_time = diff_time = tree_time = trace_time = 0.0
     messages = hinted = 0
     found: list[tuple[Message, object]] = []  # (message, diff)
-    patch_subjects = own_patch = 0
+    patch_subjects = own_patch = any_patch_subject = any_own_patch = 0
     missing: list[Message] = []
     stat_mismatch: list[tuple[Message, str]] = []
     lazy_differs: list[str] = []
@@ -101,6 +100,9 @@ def main() -> None:
         for d in diffs:
             found.append((msg, d))
         own = [d for d in diffs if d.depth == 0 and d.kind == "diff"]
+        if RE_PATCH.search(msg.subject):
+            any_patch_subject += 1
+            any_own_patch += bool(own)
         is_patch = bool(RE_PATCH.search(msg.subject)) and not RE_REPLY.search(msg.subject)
         if is_patch:
             patch_subjects += 1
@@ -108,21 +110,18 @@ def main() -> None:
         m = RE_COUNTER.search(msg.subject)
         if is_patch and m and int(m.group(1)) > 0 and not own:
             missing.append(msg)
-        if own and len(own) == 1 and not own[0].truncated and not own[0].attachment:
-            # The diffstat git writes between "---" and the diff, when there is one.
-            above = "\n".join(msg.body.split("\n")[:own[0].first_line - 1])
-            stat = list(RE_DIFFSTAT_TOTAL.finditer(above))
-            if stat and "\n---\n" in above[:stat[-1].start() + 1]:
-                want = (int(stat[-1].group(1) or 0), int(stat[-1].group(2) or 0))
-                if want != (own[0].added, own[0].removed):
-                    stat_mismatch.append((msg, f"diffstat +{want[0]}/-{want[1]}, diff +{own[0].added}/-{own[0].removed}"))
+        for d in own:
+            for note in d.notes:
+                if note.startswith("the diffstat above"):
+                    stat_mismatch.append((msg, f"{note}; diff +{d.added}/-{d.removed}"))
 
     diffs = [d for _, d in found]
     print(f"epoch: {os.path.normpath(args.epoch)}")
     print(f"messages: {messages}; passing the pre-filter: {hinted}; with a diff: {len({m.message_id for m, _ in found})}")
     print(f"diffs: {len(diffs)}; by kind: {dict(Counter(d.kind for d in diffs))}; "
           f"by format: {dict(Counter(d.format for d in diffs))}")
-    print(f"[PATCH subjects (not replies): {patch_subjects}; with a diff of their own (depth 0): {own_patch}")
+    print(f"messages whose subject has [PATCH: {any_patch_subject}; carrying a diff at depth 0: {any_own_patch}")
+    print(f"  of them not replies: {patch_subjects}; carrying a diff at depth 0: {own_patch}")
     print(f"[PATCH n/m] (n>0) with no diff of their own: {len(missing)}")
     for msg in missing:
         print(f"    {msg.message_id}  {msg.subject[:90]}")

@@ -503,6 +503,8 @@ def test_hunk_header_without_numbers():
     assert files(diff) == [("kernel/module/decompress.c", "modified", 5, 1)]
     assert "@@ -XXX,10 +XXX,13 @@" in diff.text
     assert any("no line numbers" in note for note in diff.notes)
+    # Its diffstat (made up with the rest) disagrees with the lines: said in a note.
+    assert "the diffstat above it says +4/-1" in diff.notes
 
 
 def test_quoted_git_header_then_hunk():

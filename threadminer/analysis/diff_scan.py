@@ -352,7 +352,7 @@ class Scanner:
                 j, gap = self.read_file(draft, j, kind, gap)
             elif RE_HUNK.match(t) or RE_COMBINED_HUNK.match(t):
                 if not draft.files:
-                    draft.files.append(FileDraft())
+                    draft.files.append(self.cut_file_header(draft, j))
                 j, gap = self.read_hunks(draft, draft.files[-1], j, gap)
             else:
                 break
@@ -366,6 +366,20 @@ class Scanner:
             if j is not None and not self.continues(draft, j):
                 break
         return draft if draft.first >= 0 else None
+
+    def cut_file_header(self, draft: DiffDraft, j: int) -> FileDraft:
+        """The file of a hunk quoted without its header: a reply that cut "diff --git",
+        "index" and "---" may still keep the "+++ b/path" line just above the hunk."""
+        f = FileDraft()
+        before = j - 1
+        if before >= 0 and not self.used[before] and self.voices[before] == draft.voice \
+                and self.depths[before] == draft.depth:
+            m = RE_NEW_FILE.match(self.text(draft, before))
+            if m:
+                f.new_name = m.group(1)
+                f.header.append(self.text(draft, before))
+                self.take(draft, before)
+        return f
 
     def is_filler(self, draft: DiffDraft, j: int) -> bool:
         t = self.text(draft, j)

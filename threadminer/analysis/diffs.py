@@ -14,7 +14,8 @@ copies, mode changes, binary files), its hunks and +/- counts, and how it was re
 
 `kind` is "interdiff" or "range-diff" for the blocks git writes under "Interdiff against v1:"
 and "Range-diff against v1:" (cover letters, or after a patch's "---"): they describe how a
-series changed, they are not the patch. The diffstat before a patch is not part of it.
+series changed, they are not the patch. The diffstat before a patch is not part of it; where
+its totals disagree with the author's complete diff, a note says so.
 
 Every diff is parsed with unidiff once found and repaired (a truncated hunk's header is
 given its real counts for that check only); a disagreement is written in `notes`.
@@ -104,21 +105,24 @@ def find_diffs(msg: Message, tree: QuoteTree | None = None) -> tuple[Diff, ...]:
     if might_hold_diff(msg.body):
         if tree is None and needs_tree(msg.body):
             tree = quote_tree(msg)
-        drafts = Scanner(body_lines_of(msg.body, tree)).scan()
+        lines = body_lines_of(msg.body, tree)
+        drafts = Scanner(lines).scan()
         if tree is None and any(d.voice < 0 for d in drafts):
             tree = quote_tree(msg)  # a quoted diff needs_tree did not foresee
-            drafts = Scanner(body_lines_of(msg.body, tree)).scan()
+            lines = body_lines_of(msg.body, tree)
+            drafts = Scanner(lines).scan()
         for draft in drafts:
             voice = tree.voices[draft.voice] if tree is not None and draft.voice < len(tree.voices) else None
             author = voice.author if voice is not None else (msg.author.display or None) if not draft.voice else None
-            found.append(build(msg.message_id, draft, author, None))
+            found.append(build(msg.message_id, draft, author, None, lines.raws))
     body = msg.body.strip()
     for att in msg.attachments:
         if not might_hold_diff(att.text) or att.text.strip() == body:
             continue  # a message that is only a patch keeps it as body and attachment
         author = tree.author if tree is not None else (msg.author.display or None)
-        for draft in Scanner(plain_lines(att.text)).scan():
-            found.append(build(msg.message_id, draft, author, att.filename or att.content_type))
+        lines = plain_lines(att.text)
+        for draft in Scanner(lines).scan():
+            found.append(build(msg.message_id, draft, author, att.filename or att.content_type, lines.raws))
     return tuple(found)
 
 
@@ -165,17 +169,15 @@ def body_lines_of(body: str, tree: QuoteTree | None) -> Lines:
                 voices[a:b] = [seg.voice] * (b - a)
     if not body.startswith(">") and "\n>" not in body:
         return Lines(raws, raws, [0] * n, depths, voices)
-    rests, markers = [], []
+    rests, markers = list(raws), [0] * n
+    match = RE_MARKERS.match
     for n_line, raw in enumerate(raws):
-        m = RE_MARKERS.match(raw) if raw[:1] == ">" else None
-        if m is None:
-            rests.append(raw)
-            markers.append(0)
-        else:
-            rests.append(raw[m.end():])
-            markers.append(min(m.group(0).count(">"), MAX_DEPTH))
+        if raw[:1] == ">":
+            m = match(raw)
+            rests[n_line] = raw[m.end():]  # type: ignore[union-attr]
+            markers[n_line] = min(m.group(0).count(">"), MAX_DEPTH)  # type: ignore[union-attr]
             if tree is None:
-                depths[n_line], voices[n_line] = markers[-1], -1
+                depths[n_line], voices[n_line] = markers[n_line], -1
     return Lines(raws, rests, markers, depths, voices)
 
 
@@ -188,7 +190,8 @@ def plain_lines(text: str) -> Lines:
 
 # --- from a draft to a Diff ----------------------------------------------------------------
 
-def build(message_id: str, draft: DiffDraft, author: str | None, attachment: str | None) -> Diff:
+def build(message_id: str, draft: DiffDraft, author: str | None, attachment: str | None,
+          raws: list[str] | None = None) -> Diff:
     first, last = draft.first + 1, draft.last + 1
     if draft.kind == "range-diff":
         hunks, added, removed = draft.range_stats
@@ -209,6 +212,10 @@ def build(message_id: str, draft: DiffDraft, author: str | None, attachment: str
         problem = _unidiff_problem(draft, added, removed)
         if problem:
             notes.append(problem)
+    if raws is not None and draft.kind == "diff" and not draft.depth and not truncated:
+        stat = _diffstat_above(raws, draft.first)
+        if stat is not None and stat != (added, removed):
+            notes.append(f"the diffstat above it says +{stat[0]}/-{stat[1]}")
     return Diff(message_id, draft.voice, draft.depth, author, draft.kind, draft.format, files, len(hunks), added,
                 removed, truncated, repaired, sum(h.no_newline for h in hunks), render(draft), first, last,
                 attachment, tuple(notes))
@@ -219,6 +226,8 @@ def render(draft: DiffDraft, exact_counts: bool = False) -> str:
     header carries the counts of the lines present (for parsing a truncated excerpt)."""
     out: list[str] = []
     for f in draft.files:
+        if exact_counts and f.new_name and not f.old_name:
+            out.append("--- " + f.new_name)  # a quote that kept only "+++": unidiff wants both
         out.extend(f.header)
         for h in f.hunks:
             if exact_counts and not h.texts:
@@ -271,6 +280,25 @@ def _unidiff_problem(draft: DiffDraft, added: int, removed: int) -> str | None:
         return f"unidiff rejects it: {exc}"
     if (patch.added, patch.removed) != (added, removed):
         return f"unidiff counts +{patch.added}/-{patch.removed}"
+    return None
+
+
+# git's diffstat total, written between a patch's "---" and its diff.
+RE_DIFFSTAT_TOTAL = re.compile(r"^ ?\d+ files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?")
+DIFFSTAT_REACH = 60  # lines above a diff searched for it (a diffstat lists a line per file)
+
+
+def _diffstat_above(raws: list[str], first: int) -> tuple[int, int] | None:
+    """(insertions, deletions) of the diffstat just above line index `first`, if any: git's
+    count of the same patch, which confirms the diff was read whole."""
+    for k in range(first - 1, max(-1, first - DIFFSTAT_REACH), -1):
+        raw = raws[k]
+        if raw == "---" or raw.startswith(("diff ", "@@")):
+            return None
+        if " changed" in raw:
+            m = RE_DIFFSTAT_TOTAL.match(raw)
+            if m:
+                return int(m.group(1) or 0), int(m.group(2) or 0)
     return None
 
 
@@ -327,9 +355,10 @@ def _paths(f: FileDraft) -> tuple[str | None, str | None]:
 
 def _clean(name: str) -> str:
     """A name from a "---"/"+++" line without its timestamp or SVN revision."""
-    name = name.split("\t")[0]
-    name = RE_SVN_SUFFIX.sub("", RE_DATE_SUFFIX.sub("", name))
-    return _unquote(name.strip())
+    name = name.split("\t")[0].strip()
+    if " " in name:  # (a timestamp written with spaces; most names have none)
+        name = RE_SVN_SUFFIX.sub("", RE_DATE_SUFFIX.sub("", name)).strip()
+    return _unquote(name)
 
 
 def _unquote(name: str | None) -> str | None:
