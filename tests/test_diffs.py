@@ -429,12 +429,18 @@ def test_outlook_rewrapped_quoted_patch_is_repaired():
 
 
 def test_no_break_spaces_for_context_spaces():
-    """An HTML mailer turned the context lines' leading space into U+00A0 in two quoted diffs."""
+    """An HTML mailer turned the context lines' leading space into U+00A0 in two quoted diffs.
+    In the first, the empty context line after "break;" was also joined to the next line
+    (its only character, a space, read as a soft line break): one line short, truncated; the
+    "> " under the quote is the replier's, not the missing line."""
     first, second = find_diffs(fixture("nbsp-quoted-diffs.eml"))
     assert files(first) == [("kernel/module/main.c", "modified", 7, 0)]
     assert files(second) == [("llvm/lib/ObjCopy/ELF/ELFObject.cpp", "modified", 5, 1)]
+    assert (first.truncated, second.truncated) == (True, False)
+    assert "kernel/module/main.c hunk 1: 5 of 6 old and 12 of 13 new lines present" in first.notes
+    assert first.last_line == 220
     for diff in (first, second):
-        assert diff.repaired and not diff.truncated
+        assert diff.repaired
         assert any("no-break space" in note for note in diff.notes)
         assert "\n\u00a0" not in diff.text
 

@@ -138,7 +138,7 @@ class DiffDraft:
     depth: int
     space: bool = False
     indent: int = 0
-    quoted: bool = False  # written with quote markers
+    quoted: int = 0  # how many quote markers its first line carries
     kind: str = "diff"
     format: str = "unified"
     first: int = -1  # indices of its first and last lines
@@ -181,12 +181,13 @@ class Scanner:
 
     def own_after(self, draft: DiffDraft, i: int) -> tuple[int | None, bool]:
         """The first unused line of the draft's voice and depth after line i, and whether
-        other voices' lines lie between. In a quoted diff, an unquoted blank line (the quote
-        tree joins it to the quote before it) is the replier's, not an empty context line."""
+        other voices' lines lie between. In a quoted diff, a blank line quoted less deeply
+        (the quote tree joins it to the quote before it) is the replier's, not an empty
+        context line."""
         j = self.next_same[i] if i < self.n else self.n
         if draft.quoted:
-            markers, rests = self.markers, self.rests
-            while j < self.n and (self.used[j] or not markers[j] and not rests[j].strip()):
+            markers, rests, quoted = self.markers, self.rests, draft.quoted
+            while j < self.n and (self.used[j] or markers[j] < quoted and not rests[j].strip()):
                 j = self.next_same[j]
         else:
             while j < self.n and self.used[j]:
@@ -257,7 +258,7 @@ class Scanner:
 
     def try_start(self, i: int) -> DiffDraft | None:
         space = bool(self.markers[i]) and self.rests[i][:1] == " "
-        draft = DiffDraft(self.voices[i], self.depths[i], space, quoted=bool(self.markers[i]))
+        draft = DiffDraft(self.voices[i], self.depths[i], space, quoted=self.markers[i])
         t = self.text(draft, i)
         if t.startswith(STARTS):
             return self.read_diff(draft, i)
