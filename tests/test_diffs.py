@@ -487,6 +487,27 @@ def test_tight_quoted_patch():
     assert "\n-EXPORT_SYMBOL_GPL(fpu_swap_kvm_fpstate);\n" in diff.text
 
 
+def test_flowed_join_of_an_empty_context_line():
+    """The sender's mailer read the empty context line " " as a soft line break and joined it
+    to the added line after it (" +\tif (..."): one added line short of the header. The hunk
+    runs to the signature, so it is no excerpt; split again, the counts and the diffstat
+    ("6 insertions(+)") agree."""
+    [diff] = find_diffs(fixture("flowed-joined-empty-context.eml"))
+    assert files(diff) == [("kernel/module/main.c", "modified", 6, 0)]
+    assert (diff.truncated, diff.repaired) == (False, True)
+    assert "\t}\n\n+\tif (!(shdr->sh_flags & SHF_WRITE)) {\n" in diff.text
+    assert not [n for n in diff.notes if "diffstat" in n]
+
+
+def test_quoted_file_header_without_hunks_is_truncated():
+    """A reply quoting a file's header lines and cutting all its hunks ("[ ... ]"), as in
+    linux-modules <b6c00e7ecc633ab02ee8689f5647ce9090cf72d75f5bf9f2cc2c09983d963b58@mail.kernel.org>:
+    git never writes "---"/"+++" without a hunk, so the diff is an excerpt."""
+    path = "tools/include/uapi/linux/module_signature.h"
+    [diff] = find_diffs(built(f"> diff --git a/{path} b/{path}\n> --- /dev/null\n> +++ b/{path}\n\n[ ... ]\n\nWhy?"))
+    assert files(diff) == [(path, "added", 0, 0)] and diff.truncated
+
+
 def test_dash_signoff_is_not_a_removed_line():
     """"-Saravana" under a pasted diff is a sign-off, not the hunk's next line."""
     [diff] = find_diffs(fixture("dash-signoff-after-diff.eml"))

@@ -100,6 +100,8 @@ def read_hunk(sc: Scanner, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, 
         sc.take(draft, item.line)
         last = max(last, item.line)
     nxt, gap = sc.own_after(draft, last)
+    if hunk.ends_at_header:
+        _split_flowed_joins(hunk)
     if nxt is None and draft.depth == 0 and not any(raw.strip() for raw in sc.raws[last + 1:]):
         _restore_lost_end(hunk)
     return hunk, nxt, gap
@@ -198,6 +200,7 @@ def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
         if gap and (not t or t[0] not in "+- \\"):
             break  # after a reviewer's comment only diff lines go on with the hunk
         if sc.is_boundary(draft, j, t):
+            hunk.ends_at_header = True
             break
         item = _Item(j, t, _classify(t))
         cls = item.cls
@@ -383,6 +386,33 @@ def _decide(sc: Scanner, draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> No
         draft.damaged = True
     if hunk.recounted:
         hunk.old_len, hunk.new_len = hunk.old_seen, hunk.new_seen
+
+
+def _split_flowed_joins(hunk: Hunk) -> None:
+    """Undo format=flowed joins: a mailer that reads a line ending in a space as a soft
+    break joins an empty context line (" ") to the line after it, so " " + "+foo" shows as
+    a context line " +foo". Done only for a hunk that runs to the next header or the
+    signature (it is not an excerpt) and whose shortfall is exactly what splitting every
+    such line gives back: one new line per " +", one old line per " -"."""
+    short_old, short_new = hunk.old_len - hunk.old_seen, hunk.new_len - hunk.new_seen
+    if short_old < 0 or short_new < 0 or not (short_old or short_new) or hunk.elided:
+        return
+    plus = [n for n, t in enumerate(hunk.texts) if t.startswith(" +")]
+    minus = [n for n, t in enumerate(hunk.texts) if t.startswith(" -")]
+    if (len(plus), len(minus)) != (short_new, short_old):
+        return
+    texts: list[str] = []
+    for n, t in enumerate(hunk.texts):
+        if n in plus or n in minus:
+            texts.extend(["", t[1:]])
+            hunk.flowed_split += 1
+        else:
+            texts.append(t)
+    hunk.texts = texts
+    hunk.added += len(plus)
+    hunk.removed += len(minus)
+    hunk.old_seen += len(minus)
+    hunk.new_seen += len(plus)
 
 
 def _restore_lost_end(hunk: Hunk) -> None:

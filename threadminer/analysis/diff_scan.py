@@ -97,6 +97,8 @@ class Hunk:
     recounted: bool = False  # the header's counts were wrong for a whole hunk
     ends_restored: int = 0  # empty context lines lost at the end of the text, put back
     nbsp_fixed: int = 0  # context lines that began with a no-break space instead of a space
+    flowed_split: int = 0  # empty context lines joined to the next line (format=flowed), split again
+    ends_at_header: bool = False  # its lines run to the next header or the signature
     elided: int = 0  # "[...]" lines inside the hunk
     careful: bool = False  # not read on the fast path (see diff_repair)
     uncounted: bool = False  # the header gave no line counts: they are read from the lines

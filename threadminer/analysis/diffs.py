@@ -204,9 +204,11 @@ def build(message_id: str, draft: DiffDraft, author: str | None, attachment: str
     hunks = [h for f in draft.files for h in f.hunks]
     added = sum(h.added for h in hunks)
     removed = sum(h.removed for h in hunks)
-    truncated = any(not h.complete or h.elided for h in hunks)
+    # (A file with "---"/"+++" lines and no hunk lost its hunks: git never writes that.)
+    truncated = any(not h.complete or h.elided for h in hunks) or any(
+        f.new_name is not None and not f.hunks and not f.binary for f in draft.files)
     repaired = any(h.spaces_restored or h.wraps_joined or h.recounted or h.ends_restored or h.nbsp_fixed
-                   for h in hunks)
+                   or h.flowed_split for h in hunks)
     notes = _notes(draft)
     if any(h.careful for h in hunks):
         problem = _unidiff_problem(draft, added, removed)
@@ -250,6 +252,9 @@ def _notes(draft: DiffDraft) -> list[str]:
                 notes.append(f"{where}: {h.spaces_restored} context lines had lost their leading space")
             if h.nbsp_fixed:
                 notes.append(f"{where}: {h.nbsp_fixed} context lines began with a no-break space instead of a space")
+            if h.flowed_split:
+                notes.append(f"{where}: {h.flowed_split} empty context lines joined to the next line (format=flowed) "
+                             "split again")
             if h.wraps_joined:
                 notes.append(f"{where}: {h.wraps_joined} hard-wrapped lines joined")
             if h.ends_restored:
