@@ -1,13 +1,16 @@
 """Reading one hunk against its header's line counts, and undoing the damage mail does to it.
 
 A hunk header promises how many old lines (context and removed) and new lines (context and
-added) follow. Mail and archive pages damage hunks in four ways, and the counts are what
+added) follow. Mail and archive pages damage hunks in these ways, and the counts are what
 tells them apart:
 
 - whitespace damage: a page or a paste loses the leading space of context lines (and the
-  indentation), so a context line no longer starts with " " (the seed page);
-- hard wraps: a mailer breaks a long line, and its tail starts a line of its own without a
-  "+"/"-"/" " prefix;
+  indentation), so a context line no longer starts with " " (the seed page); HTML mailers
+  turn that space into a no-break space;
+- hard wraps: a mailer breaks a long line (a code line, or the hunk header itself), and its
+  tail starts a line of its own without a "+"/"-"/" " prefix;
+- format=flowed joins: an empty context line " " ends in a space, read as a soft break, and
+  is joined to the line after it (" +foo");
 - truncation: a reply quotes only part of a hunk, so fewer lines follow than promised;
 - a lost end: MIME and mailers drop the blank lines that end a text part, which may be the
   patch's last (empty) context lines.
