@@ -15,7 +15,12 @@ spaces. The "@@ path: context" lines of that outer diff name the files it touche
 
 from __future__ import annotations
 
-from .diff_scan import RE_RANGE_PAIR, DiffDraft, Scanner
+from typing import TYPE_CHECKING
+
+from .diff_parts import RE_RANGE_PAIR, DiffDraft
+
+if TYPE_CHECKING:
+    from .diff_scan import Scanner
 
 NOT_FILES = ("Metadata", "Commit message", "Notes")
 

@@ -32,7 +32,12 @@ from __future__ import annotations
 
 import re
 
-from .diff_scan import RE_COMBINED_HUNK, RE_HUNK, RE_SNIP, DiffDraft, Hunk, Scanner
+from typing import TYPE_CHECKING
+
+from .diff_parts import RE_COMBINED_HUNK, RE_HUNK, RE_SNIP, DiffDraft, Hunk
+
+if TYPE_CHECKING:
+    from .diff_scan import Scanner
 
 # A hard-wrapped line: the first word of the tail would have pushed the line before past
 # the wrap width (mailers wrap at 72 to 78 columns; a long word moves whole, so the line
