@@ -1,6 +1,6 @@
 """The outcomes analysis against the labelled set: per-verdict precision and recall.
 
-    python bench/outcomes.py [--epoch PATH] [--labels DIR] [--db STORE] [--threads N] [--errors]
+    python bench/outcomes.py [--epoch PATH] [--labels DIR] [--db STORE [--fresh]] [--threads N] [--errors]
 
 Imports the epoch the labels come from (default: the linux-modules public-inbox epoch in
 ../shared/corpus) into a temporary store (or reuses `--db`), runs `ThreadAnalysis.outcomes()`
@@ -187,7 +187,7 @@ def report(pairs, show_errors: bool) -> dict[str, float | None]:
         for label, pred in pairs:
             if label is None:
                 print(f"  {pred.verdict:<17} {'struct' if pred.structured else 'prose '} {pred.message_id[:45]:<45} "
-                      f"[{pred.rule}] {pred.evidence[:100]!r}")
+                      f"[{pred.rule}] {pred.evidence[:100]!r} (on {pred.proposal[:40]}, {pred.link})")
         print("\n--- wrong proposal")
         for label, pred in matched:
             if pred.proposal != label["proposal"]["message_id"]:
@@ -203,6 +203,7 @@ def main() -> None:
     parser.add_argument("--db", help="reuse this store (the epoch is imported when it lacks it)")
     parser.add_argument("--threads", type=int, help="only the first N labelled threads")
     parser.add_argument("--errors", action="store_true", help="list misses and false alarms")
+    parser.add_argument("--fresh", action="store_true", help="with --db: forget cached outcomes first")
     args = parser.parse_args()
     labels, roots = load_labels(args.labels)
     if args.threads:
@@ -212,6 +213,11 @@ def main() -> None:
         db = args.db or os.path.join(tmp, "store.sqlite3")
         if not args.db or not os.path.exists(db):
             import_epoch(db, args.epoch)
+        elif args.fresh:
+            import sqlite3
+
+            with sqlite3.connect(db) as conn:
+                conn.execute("DELETE FROM analyses WHERE analyser = 'outcomes'")
         preds, _, from_quotes = predict(db, roots)
     print(f"{len(roots)} threads, {len(labels)} labels, {len(preds)} predictions "
           f"({from_quotes} more read from quotes of messages not in the archive, not scored)")

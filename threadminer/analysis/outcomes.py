@@ -135,7 +135,7 @@ class _Assembler:
         if claim.titles:
             by_title = self._by_titles(claim.titles, linked, mr.message.date)
             if by_title:
-                return [(f, "title") for f in by_title]
+                return [(f, "title") for f in self._whole_series(by_title)]
         if linked is None:
             return []
         if claim.counters and linked.kind == "series":
@@ -144,6 +144,18 @@ class _Assembler:
             if patches:
                 return [(p, how) for p in patches]
         return [(linked, how)]
+
+    def _whole_series(self, patches: list[Found]) -> list[Found]:
+        """Every patch of one revision applied at once: one outcome on its cover letter."""
+        keys = {p.series_key for p in patches}
+        if len(keys) != 1 or None in keys:
+            return patches
+        key = keys.pop()
+        members = {f.message_id for f in self.found if f.series_key == key and f.kind == "patch"}
+        cover = next((f for f in self.found if f.series_key == key and f.kind == "series"), None)
+        if cover is not None and members == {p.message_id for p in patches}:
+            return [cover]
+        return patches
 
     def _by_titles(self, titles: Sequence[str], linked: Found | None, date) -> list[Found]:
         out = []
@@ -269,7 +281,8 @@ def find_outcomes(messages: Iterable[Message], parent_of: Mapping[str, str | Non
     others = [m for m in others if m.message_id not in reading.messages]
     other_msgs = {m.message_id: m for m in others}
     other_series = list(find_series(others, others_parent)) if others else []
-    superseded, external = version_outcomes(found, series, other_series, reading.messages, others)
+    superseded, external = version_outcomes(found, series, other_series, reading.messages, reading.parent_of,
+                                            others)
     linkable = {f.message_id: f for f in _external_patches(other_series, other_msgs)}
     linkable.update({f.message_id: f for f in external})
     linker = Linker(reading, found, linkable.values())
