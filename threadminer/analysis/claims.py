@@ -215,19 +215,26 @@ def _content(sentences: list[Sentence]) -> list[Sentence]:
 
 
 def prose_claims(mr: MessageReading, lexicon: Lexicon, voice: int = 0) -> list[Claim]:
+    """The claims of a voice's sentences. A rule's `needs` are looked for in the sentence
+    and its neighbours in the paragraph (a test report says what was run next to what it
+    found); a crash report the voice writes after the sentence is a test."""
     sentences = mr.sentences(voice)
     if not sentences:
         return []
-    extra = []
-    if any(occ.voice == voice for occ in mr.traces):
-        extra.append("testing")  # a crash report in the voice: something ran
-    contexts = message_contexts([s.text for s in sentences], lexicon, extra)
     content = _content(sentences)
     lead = {s.index for s in content[:3]} | {s.index for s in content[-2:]}
+    voice_text = "\n".join(s.text for s in sentences)
+    self_fix = any(rx.search(voice_text) for rx in lexicon.messages.get("self_fix", ()))
+    trace_lines = [occ.report.first_line for occ in mr.traces if occ.voice == voice]
     out: list[Claim] = []
-    for s in sentences:
+    for i, s in enumerate(sentences):
+        window = [t.text for t in sentences[max(0, i - 1): i + 2] if t.paragraph == s.paragraph]
+        extra = ["testing"] if any(line > s.last_line for line in trace_lines) else []
+        contexts = message_contexts(window, lexicon, extra)
         for fired in sentence_verdicts(s.text, lexicon, contexts):
             rule = fired.rule
+            if rule.verdict == "changes-requested" and self_fix:
+                continue
             structured = rule.structured == "always" or (rule.structured == "lead" and s.index in lead)
             out.append(Claim(rule.verdict, s.text, rule.id, structured, s.first_line, voice, s.depth, rule.who,
                              counters=scope_of(s.text) if rule.verdict == "applied" else None, prose=True,
@@ -264,10 +271,8 @@ def message_claims(mr: MessageReading, lexicon: Lexicon, posting: bool) -> list[
         out.extend(b4)
     out.extend(trailer_claims(mr, lexicon))
     out.extend(regzbot_claims(mr, lexicon))
-    prose = prose_claims(mr, lexicon, 0)
-    if b4:
-        prose = [c for c in prose if c.verdict != "applied"]
-    out.extend(prose)
+    if not b4:
+        out.extend(prose_claims(mr, lexicon, 0))  # a b4 thank-you's prose is boilerplate
     return out
 
 

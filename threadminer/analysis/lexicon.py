@@ -7,8 +7,8 @@ caller's job: see `analyse.py`), so users extend the rules without editing the p
 lexicon recomputes what it changes.
 
 The merge, as the file's header explains: a rule whose `id` exists replaces it, a new `id`
-is added, `disable = [...]` removes rules; lists in [words], [contexts], [proposals] and
-[bots] are extended (or replaced with `replace = true` in that table); [trailers] keys
+is added, `disable = [...]` removes rules; lists in [words], [contexts], [messages],
+[proposals] and [bots] are extended (or replaced with `replace = true` in that table); [trailers] keys
 replace or add.
 """
 
@@ -29,7 +29,7 @@ VERDICTS = ("works", "does-not-work", "regresses", "reviewed", "acked", "nacked"
             "applied", "superseded", "build-failure")
 RULE_KEYS = {"id", "verdict", "family", "patterns", "negation", "hedge", "needs", "unless", "who", "question",
              "structured", "case"}
-LIST_TABLES = ("words", "contexts", "proposals", "bots")
+LIST_TABLES = ("words", "contexts", "messages", "proposals", "bots")
 
 
 class LexiconError(ThreadminerError):
@@ -60,6 +60,7 @@ class Lexicon:
     rules: tuple[ProseRule, ...]
     words: Mapping[str, tuple[re.Pattern, ...]]
     contexts: Mapping[str, tuple[re.Pattern, ...]]
+    messages: Mapping[str, tuple[re.Pattern, ...]]
     proposals: Mapping[str, tuple[re.Pattern, ...]]
     bots: Mapping[str, tuple[re.Pattern, ...]]
     trailers: Mapping[str, tuple[str, ...]]
@@ -181,8 +182,8 @@ def compile_lexicon(raw: Mapping[str, Any]) -> Lexicon:
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         raise LexiconError(f"rule ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
-    return Lexicon(rules, compiled["words"], compiled["contexts"], compiled["proposals"], compiled["bots"],
-                   trailers, raw)
+    return Lexicon(rules, compiled["words"], compiled["contexts"], compiled["messages"], compiled["proposals"],
+                   compiled["bots"], trailers, raw)
 
 
 @lru_cache(maxsize=1)

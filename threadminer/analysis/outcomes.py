@@ -23,6 +23,7 @@ thread links to), which the caller looks up. The steps, each in its own module:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Mapping, Sequence
@@ -95,8 +96,9 @@ class Proposal:
 # --- who is who -------------------------------------------------------------------------------
 
 def same_person(name: str | None, email: str | None, other_name: str | None, other_email: str | None) -> bool:
-    if email and other_email:
-        return same_address(email, other_email)
+    """One person: the same address, or the same name (people write from several addresses)."""
+    if email and other_email and same_address(email, other_email):
+        return True
     return bool(name) and bool(other_name) and " ".join(name.lower().split()) == " ".join(other_name.lower().split())
 
 
@@ -206,7 +208,11 @@ class _Assembler:
         pmsg = self.reading.messages.get(parent) if parent else None
         if pmsg is not None and same_person(pmsg.author.name, pmsg.author.email, proposal.author, proposal.author_email):
             return True
-        return any(v.depth == 1 and same_person(v.author, None, proposal.author, None) for v in mr.tree.voices[1:])
+        if any(v.depth == 1 and same_person(v.author, None, proposal.author, None) for v in mr.tree.voices[1:]):
+            return True
+        # "Thorsten, please fix it!": the author named in the message.
+        first = (proposal.author or "").split()[0] if (proposal.author or "").split() else ""
+        return len(first) > 2 and re.search(rf"(?m)^\s*{re.escape(first)}\b", mr.own_text(0)) is not None
 
     def outcomes_of(self, mr: MessageReading, claims: Iterable[Claim]) -> list[tuple[Found, Outcome]]:
         out = []
