@@ -209,6 +209,18 @@ def scope_of(text: str) -> tuple[int, ...] | None:
     return found or None
 
 
+RE_OPENING = re.compile(r"^(?:\W*(?:ok(?:ay)?|thanks?|thank you|thx|great|nice|cool|good|yes|so|and|also|now)\b[\s,.!]*)*", re.I)
+
+
+def _opens(text: str, start: int) -> bool:
+    """Does the match open the sentence (after "Thanks!", "OK,", ...; within three words)?
+    "Thanks! Queued onto modules-next." is the point of its message; "..., as I already
+    merged this" is said in passing."""
+    head = RE_OPENING.match(text)
+    rest = text[head.end() if head else 0:start]
+    return start >= (head.end() if head else 0) and len(rest.split()) <= 3
+
+
 def _content(sentences: list[Sentence]) -> list[Sentence]:
     """Sentences that say something: greetings and sign-offs left out."""
     return [s for s in sentences if not RE_GREETING.match(s.text) and not RE_SIGNOFF.match(s.text)]
@@ -235,7 +247,8 @@ def prose_claims(mr: MessageReading, lexicon: Lexicon, voice: int = 0) -> list[C
             rule = fired.rule
             if rule.verdict == "changes-requested" and self_fix:
                 continue
-            structured = rule.structured == "always" or (rule.structured == "lead" and s.index in lead)
+            structured = rule.structured == "always" or (
+                rule.structured == "lead" and s.index in lead and _opens(s.text, fired.start))
             out.append(Claim(rule.verdict, s.text, rule.id, structured, s.first_line, voice, s.depth, rule.who,
                              counters=scope_of(s.text) if rule.verdict == "applied" else None, prose=True,
                              last_line=s.last_line))

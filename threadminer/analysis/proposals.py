@@ -143,10 +143,27 @@ def _block_proposal(mr: MessageReading, block: CodeBlock, quoted: bool) -> Found
                  quoted_in=msg.message_id if quoted else None, voice_author=voice.author)
 
 
-def _is_proposed(block: CodeBlock, reading: ThreadReading) -> bool:
-    """A diff always proposes; other code does when the prose introducing it says so."""
-    if block.kind == "diff":
+# Added lines that only print or dump: a debugging patch.
+RE_PRINTING = re.compile(r"^\+\s*(?:printk|pr_\w+|dev_\w+|trace_printk|dump_\w+|WARN\w*|BUG_ON|print_\w+|printf|"
+                         r"fprintf|puts|show_\w+)\s*\(")
+
+
+def is_diagnostic(text: str, intro: str, reading: ThreadReading) -> bool:
+    """A debugging patch (to gather information, not to change the kernel): introduced as
+    one, or most of its added lines only print."""
+    if any(rx.search(intro) for rx in reading.lexicon.proposals.get("diagnostic_intro", ())):
         return True
+    added = [line for line in text.split("\n") if line.startswith("+") and not line.startswith("+++")
+             and line[1:].strip()]
+    printing = sum(1 for line in added if RE_PRINTING.match(line))
+    return bool(added) and printing * 2 > len(added)
+
+
+def _is_proposed(block: CodeBlock, reading: ThreadReading) -> bool:
+    """A diff proposes unless it is a debugging patch; other code does when the prose
+    introducing it says so."""
+    if block.kind == "diff":
+        return not is_diagnostic(block.text, block.intro, reading)
     return any(rx.search(block.intro) for rx in reading.lexicon.proposals.get("suggestion_intro", ()))
 
 
@@ -175,12 +192,12 @@ def reply_proposals(reading: ThreadReading, taken: set[str]) -> list[Found]:
             seen_quoted[key] = found
             out.append(found)
         if not own_posting and not any(b.depth == 0 and b.kind == "diff" for b in mr.code_blocks):
-            out.extend(_attached_diffs(mr))
+            out.extend(_attached_diffs(mr, reading))
             out.extend(_syz_test_requests(mr))
     return out
 
 
-def _attached_diffs(mr: MessageReading) -> list[Found]:
+def _attached_diffs(mr: MessageReading, reading: ThreadReading) -> list[Found]:
     """A patch attached to a reply ("an even more elaborate patch (attached)")."""
     from .series import diff_files, patch_text  # interim: whether a text carries a diff
 
@@ -188,7 +205,7 @@ def _attached_diffs(mr: MessageReading) -> list[Found]:
     out = []
     for att in msg.attachments:
         probe = Message(msg.message_id, msg.subject, msg.author, msg.date, None, (), "", (att,))
-        if patch_text(probe) is None:
+        if patch_text(probe) is None or is_diagnostic(att.text, att.filename or "", reading):
             continue
         files = tuple(f.path for f in diff_files(att.text))
         name = att.filename or "attachment"

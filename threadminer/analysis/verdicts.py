@@ -54,6 +54,7 @@ def _any(patterns: Iterable[re.Pattern], text: str) -> bool:
 
 def rule_fires(rule: ProseRule, text: str, lexicon: Lexicon, contexts: frozenset[str]) -> Fired | None:
     """Whether one rule fires on a sentence (the first match that survives its checks)."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
     if is_question(text) and not rule.question:
         return None
     if any(name not in contexts for name in rule.needs):
@@ -62,7 +63,9 @@ def rule_fires(rule: ProseRule, text: str, lexicon: Lexicon, contexts: frozenset
         return None
     for rx in rule.patterns:
         for m in rx.finditer(text):
-            before = clause_before(text, m.start(), lexicon)
+            # The clause before the match, and the match itself ("this does not fix it",
+            # "this should work" carry their negation or hedge inside).
+            before = clause_before(text, m.start(), lexicon) + " " + m.group(0)
             if rule.negation == "veto" and _any(lexicon.word("negation"), before):
                 continue
             if rule.hedge == "veto" and _any(lexicon.word("hedge"), before):
