@@ -48,7 +48,7 @@ VERDICTS = ("works", "does-not-work", "regresses", "reviewed", "acked", "nacked"
             "applied", "superseded", "build-failure")
 KINDS = ("patch", "series", "diff", "suggestion")
 # Prose verdicts that are addressed to the proposal's author (see `_Assembler.addressed`).
-ADDRESSED = frozenset({"changes-requested", "nacked"})
+ADDRESSED = frozenset({"changes-requested"})
 # Evidence longer than this is cut (a "sentence" without punctuation can be a paragraph).
 MAX_EVIDENCE = 600
 
@@ -172,7 +172,7 @@ class _Assembler:
         return out
 
     def keep(self, mr: MessageReading, claim: Claim, proposal: Found, who: tuple[str | None, str | None],
-             voice_source: str | None) -> bool:
+             voice_source: str | None, how: str = "") -> bool:
         """The checks of step 4 (see the module docstring)."""
         mid = mr.message.message_id
         is_author = same_person(who[0], who[1], proposal.author, proposal.author_email)
@@ -180,7 +180,7 @@ class _Assembler:
             return False
         if claim.who == "author" and not is_author:
             return False
-        if claim.prose and claim.verdict in ADDRESSED and not self.addressed(mr, proposal):
+        if claim.prose and claim.verdict in ADDRESSED and not self.addressed(mr, proposal, how):
             return False
         if claim.prose:
             if claim.depth == 0 and proposal.message_id == mid and proposal.quoted_in is None:
@@ -198,17 +198,20 @@ class _Assembler:
             return False  # an outcome cannot come before what it is about
         return True
 
-    def addressed(self, mr: MessageReading, proposal: Found) -> bool:
-        """Is the message an answer to the proposal or to its author? (A review or a NAK is
+    def addressed(self, mr: MessageReading, proposal: Found, how: str) -> bool:
+        """Is the message an answer to the proposal or to its author? (A change request is
         addressed to the author: it answers the proposal, or a message of its author, or
-        quotes its author directly.)"""
+        quotes its author or the proposal itself within two levels, or names the author.)"""
+        if how == "quoted" and any(v.depth <= 2 and v.source_message_id == proposal.message_id
+                                   for v in mr.tree.voices[1:]):
+            return True
         parent = self.reading.parent_of.get(mr.message.message_id)
         if parent is not None and parent in (proposal.message_id, proposal.quoted_in):
             return True
         pmsg = self.reading.messages.get(parent) if parent else None
         if pmsg is not None and same_person(pmsg.author.name, pmsg.author.email, proposal.author, proposal.author_email):
             return True
-        if any(v.depth == 1 and same_person(v.author, None, proposal.author, None) for v in mr.tree.voices[1:]):
+        if any(v.depth <= 2 and same_person(v.author, None, proposal.author, None) for v in mr.tree.voices[1:]):
             return True
         # "Thorsten, please fix it!": the author named in the message.
         first = (proposal.author or "").split()[0] if (proposal.author or "").split() else ""
@@ -227,7 +230,7 @@ class _Assembler:
                 source = voice.source_message_id
                 mid, date, quoted_in = source or msg.message_id, voice.date, msg.message_id
             for proposal, how in self.targets(mr, claim):
-                if not self.keep(mr, claim, proposal, who, source):
+                if not self.keep(mr, claim, proposal, who, source, how):
                     continue
                 evidence = claim.evidence if len(claim.evidence) <= MAX_EVIDENCE else claim.evidence[:MAX_EVIDENCE] + "…"
                 out.append((proposal, Outcome(claim.verdict, who[0], who[1], mid, date, evidence, claim.rule,
