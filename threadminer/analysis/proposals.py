@@ -155,8 +155,12 @@ def is_diagnostic(text: str, intro: str, reading: ThreadReading) -> bool:
         return True
     added = [line for line in text.split("\n") if line.startswith("+") and not line.startswith("+++")
              and line[1:].strip()]
+    removed = [line for line in text.split("\n") if line.startswith("-") and not line.startswith("---")
+               and line[1:].strip()]
     printing = sum(1 for line in added if RE_PRINTING.match(line))
-    return bool(added) and printing * 2 > len(added)
+    # Only adds lines, most of which print: instrumentation (a patch that rewrites printing
+    # code removes lines too).
+    return bool(added) and not removed and printing * 2 > len(added)
 
 
 def _is_proposed(block: CodeBlock, reading: ThreadReading) -> bool:

@@ -65,8 +65,11 @@ def rule_fires(rule: ProseRule, text: str, lexicon: Lexicon, contexts: frozenset
         for m in rx.finditer(text):
             # The clause before the match, and the match itself ("this does not fix it",
             # "this should work" carry their negation or hedge inside).
-            before = clause_before(text, m.start(), lexicon) + " " + m.group(0)
+            clause = clause_before(text, m.start(), lexicon)
+            before = clause + " " + m.group(0)
             if rule.negation == "veto" and _any(lexicon.word("negation"), before):
+                continue
+            if rule.negation == "before" and _any(lexicon.word("negation"), clause):
                 continue
             if rule.hedge == "veto" and _any(lexicon.word("hedge"), before):
                 continue
