@@ -84,8 +84,27 @@ def changed_lines(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _title_from_intro(intro: str, fallback: str) -> str:
-    intro = " ".join(intro.split()).rstrip(":").strip()
+# An introduction this short ("ie this:") says too little to name a proposal.
+SHORT_INTRO_WORDS = 4
+
+
+def _title(mr: MessageReading, block: CodeBlock, fallback: str) -> str:
+    """A proposal's title: the prose introducing it; when that is only a few words, the
+    first sentence of the voice's paragraph before it ("So one way to solve this might be
+    to try to take the xa_lock ..."), or the intro with the code's first line."""
+    intro = " ".join(block.intro.split()).rstrip(":").strip()
+    if len(intro.split()) > SHORT_INTRO_WORDS:
+        return intro[:160]
+    before = [s for s in mr.sentences(block.voice) if s.last_line < block.first_line]
+    if intro:
+        before = [s for s in before if " ".join(s.text.split()).rstrip(":").strip() != intro]
+    if before and block.kind == "diff":
+        paragraph = before[-1].paragraph
+        first = next(s for s in before if s.paragraph == paragraph)
+        return first.text[:160]
+    code = next((line.strip() for line in block.text.split("\n") if line.strip()), "")
+    if intro and code and block.kind == "suggestion":
+        return f"{intro}: {code}"[:160]
     return intro[:160] if intro else fallback
 
 
@@ -137,7 +156,7 @@ def _block_proposal(mr: MessageReading, block: CodeBlock, quoted: bool) -> Found
         author, email, date = msg.author.name or msg.author.email or None, msg.author.email or None, msg.date
         mid = msg.message_id
     code = diff_core(block.text) if block.kind == "diff" else squash(block.text)
-    return Found(block.kind, mid, author, email, date, _title_from_intro(block.intro, fallback), None, block.files,
+    return Found(block.kind, mid, author, email, date, _title(mr, block, fallback), None, block.files,
                  first_line=block.first_line, last_line=block.last_line, code=code or squash(block.text),
                  changed=changed_lines(block.text) if block.kind == "diff" else frozenset(),
                  quoted_in=msg.message_id if quoted else None, voice_author=voice.author)
