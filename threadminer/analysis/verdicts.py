@@ -59,10 +59,14 @@ def rule_fires(rule: ProseRule, text: str, lexicon: Lexicon, contexts: frozenset
         return None
     if any(name not in contexts for name in rule.needs):
         return None
-    if _any(rule.unless, text):
-        return None
+    unless_checked = False
     for rx in rule.patterns:
         for m in rx.finditer(text):
+            if not unless_checked:
+                # (Looked at only once a pattern matched: most rules match no sentence.)
+                if _any(rule.unless, text):
+                    return None
+                unless_checked = True
             # The clause before the match, and the match itself ("this does not fix it",
             # "this should work" carry their negation or hedge inside).
             clause = clause_before(text, m.start(), lexicon)
