@@ -57,6 +57,7 @@ class Claim:
     traces: tuple[str, ...] = ()
     trailer_email: str | None = None  # a trailer: the address it names
     prose: bool = False  # read from a sentence (the patch author's own claims are dropped)
+    contexts: frozenset[str] = frozenset()  # the lexicon's contexts around the sentence
     last_line: int | None = None
     extra: dict = field(default_factory=dict)
 
@@ -251,7 +252,7 @@ def prose_claims(mr: MessageReading, lexicon: Lexicon, voice: int = 0) -> list[C
                 rule.structured == "lead" and s.index in lead and _opens(s.text, fired.start))
             out.append(Claim(rule.verdict, s.text, rule.id, structured, s.first_line, voice, s.depth, rule.who,
                              counters=scope_of(s.text) if rule.verdict == "applied" else None, prose=True,
-                             last_line=s.last_line))
+                             last_line=s.last_line, contexts=contexts))
     _attach_traces(mr, out, voice)
     return out
 

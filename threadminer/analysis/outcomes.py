@@ -49,6 +49,8 @@ VERDICTS = ("works", "does-not-work", "regresses", "reviewed", "acked", "nacked"
 KINDS = ("patch", "series", "diff", "suggestion")
 # Prose verdicts that are addressed to the proposal's author (see `_Assembler.addressed`).
 ADDRESSED = frozenset({"changes-requested"})
+# Verdicts of test reports: from a proposal's own author they need his own run ("I tested").
+TEST_REPORTS = frozenset({"works", "does-not-work", "regresses"})
 # Evidence longer than this is cut (a "sentence" without punctuation can be a paragraph).
 MAX_EVIDENCE = 600
 
@@ -182,6 +184,8 @@ class _Assembler:
             return False
         if claim.prose and claim.verdict in ADDRESSED and not self.addressed(mr, proposal, how):
             return False
+        if claim.prose and is_author and claim.verdict in TEST_REPORTS and "own_test" not in claim.contexts:
+            return False  # the author arguing for his change, not reporting a run of it
         if claim.prose:
             if claim.depth == 0 and proposal.message_id == mid and proposal.quoted_in is None:
                 return False  # the author's own words about what he posts here
