@@ -242,7 +242,8 @@ def prose_claims(mr: MessageReading, lexicon: Lexicon, voice: int = 0) -> list[C
     out: list[Claim] = []
     for i, s in enumerate(sentences):
         window = [t.text for t in sentences[max(0, i - 1): i + 2] if t.paragraph == s.paragraph]
-        extra = ["testing"] if any(line > s.last_line for line in trace_lines) else []
+        # A crash report the voice writes after the sentence: it ran the change itself.
+        extra = ["testing", "own_test"] if any(line > s.last_line for line in trace_lines) else []
         contexts = message_contexts(window, lexicon, extra)
         for fired in sentence_verdicts(s.text, lexicon, contexts):
             rule = fired.rule
