@@ -262,3 +262,17 @@ def test_the_lexicon_ships_with_the_package():
     text = resources.files("threadminer.analysis").joinpath("outcome_lexicon.toml").read_text("utf-8")
     assert "[[rule]]" in text
     assert json.dumps(default_lexicon().raw)  # plain data: its digest keys the cache
+
+
+# --- any input -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted(p for p in FIXTURES.rglob("*")
+                                        if p.is_file() and p.name != "README.md"), ids=lambda p: p.name)
+def test_every_fixture_reads_without_a_traceback(cli, path):
+    """Every archive format threadminer reads (pages, attachments, Outlook quoting, hostile
+    HTML): `outcomes` answers with JSON or one error line."""
+    result = cli("outcomes", str(path), "--json")
+    assert result.exit_code in (0, 1, 2), result.output
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 0:
+        assert "proposals" in json.loads(result.stdout)

@@ -206,8 +206,14 @@ def is_code(text: str) -> bool:
     return False
 
 
+# Lines that are neither code nor prose introducing it: trailers, the "---" separator.
+RE_NOT_PROSE = re.compile(r"^\s*(?:[A-Z][\w-]*-by:|---\s*$|diff --git|index [0-9a-f]|@@ )")
+
+
 def _is_prose(text: str) -> bool:
     stripped = text.strip()
+    if RE_NOT_CODE.match(stripped) or RE_NOT_PROSE.match(stripped):
+        return False
     return len(RE_WORD.findall(stripped)) >= 2 and not is_code(stripped)
 
 

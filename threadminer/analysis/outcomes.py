@@ -184,6 +184,9 @@ class _Assembler:
             return False
         if claim.prose and claim.verdict in ADDRESSED and not self.addressed(mr, proposal, how):
             return False
+        if claim.prose and proposal.kind == "suggestion" and how != "quoted" \
+                and self.reading.parent_of.get(mid) != proposal.message_id:
+            return False  # a suggestion is answered where it is quoted or replied to, not down the thread
         if claim.prose and is_author and claim.verdict in TEST_REPORTS and "own_test" not in claim.contexts:
             return False  # the author arguing for his change, not reporting a run of it
         if claim.prose:
