@@ -276,3 +276,52 @@ def test_every_fixture_reads_without_a_traceback(cli, path):
     assert "Traceback" not in result.stderr
     if result.exit_code == 0:
         assert "proposals" in json.loads(result.stdout)
+
+
+# --- b4's own follow-up samples (../shared/corpus/b4, see its NOTES.md) --------------------------
+
+def b4_outcomes(cli, name: str) -> dict[str, list[tuple[str, str, str]]]:
+    """(verdict, by, message_id) of each proposal, by title."""
+    from .conftest import corpus_path
+
+    data = outcomes_json(cli, corpus_path("b4", name))
+    return {p["title"] + (f" v{p['version']}" if p["version"] and p["version"] > 1 else ""):
+            [(o["verdict"], o["by"], o["message_id"]) for o in p["outcomes"]] for p in data["proposals"]}
+
+
+def test_b4_followup_trailers_including_a_reply_to_a_reply(cli):
+    found = b4_outcomes(cli, "trailers-followup-single.mbox")
+    got = found["Simple test"]
+    assert ("reviewed", "Followup Reviewer1", "fwup-message-1@example.com") in got
+    assert ("works", "Followup Reviewer2", "fwup-message-2@example.com") in got
+
+
+def test_b4_cover_letter_trailer_is_on_the_series(cli):
+    found = b4_outcomes(cli, "trailers-followup-with-cover.mbox")
+    assert [v for v, _, _ in found["Simple cover v2"]] == ["reviewed"]
+    assert found["Simple test 1 v2"] == []
+    assert [v for v, _, _ in found["Simple test 2 v2"]] == ["reviewed"]
+
+
+def test_b4_quoted_trailer_is_not_a_new_one(cli):
+    """fwup-message-2 quotes `> Reviewed-by: Followup Reviewer1` and gives its own Tested-by:
+    only the Tested-by is its outcome."""
+    found = b4_outcomes(cli, "trailers-followup-bare-address.mbox")
+    from_2 = [v for v, _, mid in found["Simple test"] if mid == "fwup-message-2@example.com"]
+    assert from_2 == ["works"]
+    # The patch's own Reviewed-by (Original Reviewer) is no outcome either.
+    assert not any(mid == "orig-message@example.com" for _, _, mid in found["Simple test"])
+
+
+def test_b4_trailer_already_on_the_patch_is_not_new(cli):
+    """A reply restating the patch's own `Reviewed-by: Alexandre Courbot` gives no outcome."""
+    found = b4_outcomes(cli, "trailers-followup-already-present.mbox")
+    (title,) = found
+    assert not any(v == "reviewed" for v, _, _ in found[title])
+
+
+def test_b4_partial_reroll_supersedes_the_one_patch(cli):
+    found = b4_outcomes(cli, "trailers-followup-partial-reroll.mbox")
+    assert ("superseded", "Test Test", "patch-v3-2-message@example.com") in found["Simple test 2 v2"]
+    assert not any(v == "superseded" for v, _, _ in found["Simple test 1 v2"])
+    assert not any(v == "superseded" for v, _, _ in found["Simple cover v2"])

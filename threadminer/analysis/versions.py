@@ -128,8 +128,10 @@ def revision_of(old: Series, new: Series, messages: Mapping[str, Message], weak:
     linking to the old revision, at a higher version or calling it an earlier one. `weak`:
     also the same author's next version touching the same files soon after (a series
     renamed without a changelog)."""
-    if (new.date or EPOCH) <= (old.date or EPOCH) or new.key == old.key:
+    if new.key == old.key or (new.date or EPOCH) < (old.date or EPOCH):
         return None
+    if (new.date or EPOCH) == (old.date or EPOCH) and (new.version, new.round) <= (old.version, old.round):
+        return None  # posted at the same instant: only a higher version or round is later
     if any(RE_NOT_A_REVISION.match(t) for t in new.tags):
         return None
     if old.change_id and old.change_id == new.change_id:
