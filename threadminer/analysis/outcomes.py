@@ -39,7 +39,7 @@ from .series import find_series
 from .subjects import title_key
 from .trailers import commit_trailers, same_address
 from .traces import Occurrence
-from .versions import version_outcomes
+from .superseded import version_outcomes
 
 # Bump when the proposals or outcomes found change.
 VERSION = 2

@@ -25,7 +25,8 @@ from datetime import datetime
 from ..message import Message
 from .code_blocks import CodeBlock
 from .reading import MessageReading, ThreadReading
-from .series import EPOCH, Series, find_pull_request, find_series
+from .pulls import find_pull_request
+from .series import EPOCH, Series, find_series
 from .subjects import parse_subject
 
 RE_SYZ_TEST = re.compile(r"^#syz test:?\s*(\S+)?\s*(\S+)?", re.M)
@@ -222,7 +223,7 @@ def reply_proposals(reading: ThreadReading, taken: set[str]) -> list[Found]:
 
 def _attached_diffs(mr: MessageReading, reading: ThreadReading) -> list[Found]:
     """A patch attached to a reply ("an even more elaborate patch (attached)")."""
-    from .series import diff_files, patch_text  # interim: whether a text carries a diff
+    from .patch_text import diff_files, patch_text
 
     msg = mr.message
     out = []
