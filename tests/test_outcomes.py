@@ -58,7 +58,7 @@ def test_seed_page(cli):
 
 def test_seed_page_suggestion_is_the_cond_resched_loop(db):
     """The suggestion's lines are the loop Dave proposes (read back from the page's body)."""
-    from threadminer.analyse import ThreadAnalysis
+    from threadminer.composer import ThreadAnalysis
     from threadminer.sources import read
     from threadminer.store import Store
 
@@ -111,7 +111,7 @@ def test_seed_thread_text_output(cli):
 
 
 def test_outcomes_are_cached_and_read_back_equal(db):
-    from threadminer.analyse import ThreadAnalysis
+    from threadminer.composer import ThreadAnalysis
     from threadminer.store import Store
     from threadminer.sources import read
 

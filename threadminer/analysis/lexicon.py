@@ -2,7 +2,7 @@
 
 `default_lexicon()` reads the file shipped in the package. `build_lexicon(base, *overrides)`
 merges parsed TOML tables over it (what a user's lexicon file holds; reading that file is the
-caller's job: see `analyse.py`), so users extend the rules without editing the package.
+caller's job: see `composer.py`), so users extend the rules without editing the package.
 `Lexicon.digest` names the merged content: the outcomes cache is keyed by it, so editing a
 lexicon recomputes what it changes.
 
