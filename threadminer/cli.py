@@ -526,6 +526,37 @@ def patches(ctx, sources, outdir, version, all_versions, sloppy, add_link, as_js
 
 @cli.command()
 @SOURCES
+@json_option
+@scope_options
+@source_options
+@common_options
+@click.pass_context
+def outcomes(ctx, sources, as_json, whole_threads, all_threads, offline, base):
+    """What became of each proposal in the threads of SOURCEs: patches, series, diffs in
+    replies and code suggestions, each with the outcomes reported about it (tested, reviewed,
+    applied, NAKed, superseded, ...), the verbatim evidence and the rule that recognised it.
+
+    The rules are a lexicon you can extend: THREADMINER_LEXICON or `[outcomes] lexicon` in
+    the config file names a TOML file merged over the shipped one.
+
+    Example: threadminer outcomes fixtures/seed-thread/thread.mbox
+    """
+    from .report.outcome_records import outcomes_object, render_outcomes
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
+    with errors_as_exit_codes():
+        found = [(items[0].source or None, ta.info, ta.outcomes()) for ta, items in run.threads(selection, "quotes", "traces")]
+    if as_json:
+        emit_json(outcomes_object(((src, info.root_message_id, props) for src, info, props in found),
+                                  sources[0] if len(sources) == 1 else None))
+    else:
+        emit(render_outcomes((info.root_message_id, info.subject, props) for _, info, props in found))
+    run.finish()
+
+
+@cli.command()
+@SOURCES
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (- for stdout).")
 @scope_options

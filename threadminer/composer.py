@@ -12,7 +12,9 @@ store, and the CLI only selects, asks and renders.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from datetime import timedelta
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import cached_property
@@ -26,6 +28,7 @@ from .analysis import pulls as pulls_mod
 from .analysis import quotes as quotes_mod
 from .analysis import series as series_mod
 from .analysis import subjects as subjects_mod
+from .analysis import outcomes as outcomes_mod
 from .analysis import traces as traces_mod
 from .analysis import trailers as trailers_mod
 from .analysis.context import ThreadContext
@@ -34,9 +37,12 @@ from .analysis.ghosts import QuotedGhost
 from .analysis.pulls import PullRequest
 from .analysis.series import Series, ThreadIndex
 from .analysis.trailers import SeriesTrailers
+from .analysis.lexicon import Lexicon
+from .analysis.outcomes import Proposal
 from .analysis.quotes import QuoteTree
 from .analysis.traces import Occurrence
 from .codec import from_plain, to_plain
+from .dates import from_iso, iso
 from .message import Message
 from .select import Selected, Selection
 from .store import Store, ThreadInfo
@@ -52,6 +58,9 @@ DIFFS = ("diffs", f"{diffs_mod.VERSION}+q{quotes_mod.VERSION}")
 SERIES = ("series", f"{series_mod.VERSION}+p{patch_text_mod.VERSION}+s{subjects_mod.VERSION}+t{trailers_mod.VERSION}")
 TRAILERS = ("trailers", f"{trailers_mod.VERSION}+{SERIES[1]}")
 PULLS = ("pulls", f"{pulls_mod.VERSION}")
+# The outcomes read quote trees, crash reports and series; the lexicon's digest and the
+# candidate messages of other threads are added per call (see ThreadAnalysis.outcomes).
+OUTCOMES = ("outcomes", f"{outcomes_mod.VERSION}+q{quotes_mod.VERSION}+t{traces_mod.VERSION}+s{series_mod.VERSION}")
 # Cache rows written in one transaction.
 FLUSH_ROWS = 2000
 # Below this many messages to compute, one process does it faster than starting workers.
@@ -262,6 +271,34 @@ class ThreadAnalysis:
         found = self._per_thread(GHOSTS, tuple[QuotedGhost, ...], compute)
         return {g.message_id: g for g in found if g.message_id}
 
+    def outcomes(self, lexicon: Lexicon | None = None) -> tuple[Proposal, ...]:
+        """The thread's proposals (patches, series, reply diffs, code suggestions), each with
+        the outcomes reported about it, in order of appearance; proposals of other threads
+        that this thread's outcomes are about come last (`in_thread` False). Newer versions
+        posted in other threads of the store are found too. `lexicon`: the outcome rules
+        (default: the user's, see `outcome_lexicon`)."""
+        lexicon = lexicon or outcome_lexicon()
+        candidates = outcome_candidates(self.store, self.thread_id)
+        digest = hashlib.sha1("\n".join(sorted(candidates)).encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        analyser = ("outcomes", f"{OUTCOMES[1]}+l{lexicon.digest}+c{digest}")
+
+        def compute() -> tuple[Proposal, ...]:
+            ctx = self.context
+            trees = {t.message_id: t for t in reversed(list(self.quote_trees().values()))}
+            traces = {}
+            for key, occs in self.traces().items():
+                traces.setdefault(self.message(key).message_id, occs)
+            nodes = self.tree.nodes
+            parent_of = {n.message_id: (nodes[n.parent].message_id if n.parent in nodes else n.parent)
+                         for n in nodes.values()}
+            linked = linked_elsewhere(self.store, self.thread_id, (m.body for m in ctx.messages.values()))
+            others = [m for _, m in self.store.messages(dict.fromkeys(candidates + linked))]
+            others_parent = {m.message_id: (m.parent_ids[0] if m.parent_ids else None) for m in others}
+            return outcomes_mod.find_outcomes(ctx.messages.values(), parent_of, trees, traces, lexicon,
+                                              others, others_parent)
+
+        return self._per_thread(analyser, tuple[Proposal, ...], compute)
+
     def warm(self, names: Iterable[str]) -> None:
         """Compute (or read) the named analyses of every message of the thread."""
         for name in names:
@@ -277,6 +314,103 @@ class ThreadAnalysis:
             else:
                 out[item.key] = None
         return list(out)
+
+
+# --- what the outcomes analysis reads beyond the thread ------------------------------------
+
+def outcome_lexicon() -> Lexicon:
+    """The outcome lexicon: the one shipped, with the user's file merged over it (named by
+    THREADMINER_LEXICON, else `[outcomes] lexicon` in the config file)."""
+    from .analysis.lexicon import build_lexicon, parse_lexicon
+    from .config import ConfigError, config_table
+
+    path = os.environ.get("THREADMINER_LEXICON") or config_table("outcomes").get("lexicon")
+    if not path:
+        return build_lexicon()
+    path = os.path.expanduser(str(path))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the outcome lexicon ({exc.strerror or exc})") from None
+    return build_lexicon(parse_lexicon(text, path))
+
+
+# Other threads' postings with one of the thread's patch titles, within this many days of it,
+# are looked at as revisions; postings by its patch authors within AUTHOR_WINDOW_DAYS (a
+# series renamed between versions).
+VERSION_WINDOW_DAYS = 200
+AUTHOR_WINDOW_DAYS = 60
+CANDIDATES_MAX = 400
+NOT_A_REPLY = "lower(subject) NOT LIKE 're:%' AND lower(subject) NOT LIKE 'aw:%' AND lower(subject) NOT LIKE 'fwd:%'"
+
+
+def outcome_candidates(store: Store, thread_id: int) -> list[str]:
+    """Keys of messages in other threads that may be revisions of the thread's series:
+    postings (not replies) with one of its patch titles or by its patch authors, near it in
+    time, with the other postings of their threads (a revision's cover and patches). Cheap:
+    index lookups and subjects only (it is asked before the cache is)."""
+    from .analysis.subjects import parse_subject
+
+    emails: set[str] = set()
+    titles: set[str] = set()
+    dates = []
+    for subject, email, date in store.db.execute(
+            "SELECT subject, author_email, date FROM messages WHERE thread_id = ? AND copy_of IS NULL",
+            (thread_id,)):
+        if date:
+            dates.append(date)
+        info = parse_subject(subject)
+        if not info.reply and (info.patch or info.rfc or info.pull):
+            if email:
+                emails.add(email.lower())
+            if info.subject:
+                titles.add(" ".join(info.subject.lower().split()))
+    if not (emails or titles) or not dates:
+        return []
+    first, last = from_iso(min(dates)), from_iso(max(dates))
+
+    def window(days: int) -> tuple[str, str]:
+        return iso(first - timedelta(days=days)), iso(last + timedelta(days=days))
+
+    rows = []
+    if emails:
+        marks = ",".join("?" * len(emails))
+        rows += store.db.execute(
+            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
+            f" AND date BETWEEN ? AND ? AND lower(author_email) IN ({marks}) AND {NOT_A_REPLY}",
+            (thread_id, *window(AUTHOR_WINDOW_DAYS), *sorted(emails))).fetchall()
+    for title in sorted(titles):
+        rows += store.db.execute(
+            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
+            f" AND date BETWEEN ? AND ? AND instr(subject_key, ?) > 0 AND {NOT_A_REPLY}",
+            (thread_id, *window(VERSION_WINDOW_DAYS), title)).fetchall()
+    found_threads: set[int] = set()
+    for tid, subject, email in rows:
+        info = parse_subject(subject)
+        if info.reply or not (info.patch or info.rfc or info.pull):
+            continue
+        if (email or "").lower() in emails or " ".join(info.subject.lower().split()) in titles:
+            found_threads.add(tid)
+    out: dict[str, None] = {}
+    for tid in sorted(found_threads):
+        for (key,) in store.db.execute(
+                f"SELECT key FROM messages WHERE thread_id = ? AND copy_of IS NULL AND {NOT_A_REPLY} ORDER BY date",
+                (tid,)):
+            out[key] = None
+    return list(out)[:CANDIDATES_MAX]
+
+
+def linked_elsewhere(store: Store, thread_id: int, texts: Iterable[str]) -> list[str]:
+    """Keys of messages in other threads that lore links in `texts` name."""
+    from .analysis.links import links_in
+
+    out: dict[str, None] = {}
+    for mid in sorted({mid for text in texts for mid, _ in links_in(text)}):
+        found = store.lookup(mid)
+        if found is not None and found.key and found.thread_id != thread_id:
+            out[found.key] = None
+    return list(out)[:CANDIDATES_MAX]
 
 
 # --- many threads at once -------------------------------------------------------------------
