@@ -22,14 +22,55 @@ from typing import Callable, Sequence
 # Placeholders the rules are written with.
 PC = r"\[\<?(?:0x)?[0-9a-f]+\>?\]"
 FUNC = r"([a-zA-Z0-9_]+)(?:\.|\+)"
-SRC = r"([a-zA-Z0-9\-_/.]+\.[a-z]+:[0-9]+)"
+# (Starts only where a path can start: tried inside a long run, it would rescan the run.)
+SRC = r"(?<![a-zA-Z0-9\-_/.])([a-zA-Z0-9\-_/.]+\.[a-z]+:[0-9]+)"
+
+
+# The task name in a hung-task header: up to 100 characters, a line break included (a
+# console may cut the header after "INFO: task ").
+TASK = r"[\s\S]{0,100}?"
+# "Any lines, then": how rule regexes reach a later line of the report.
+LINE_LOOP = r"(?:.*\n)+?"
 
 
 def rx(pattern: str) -> re.Pattern[str]:
-    """A rule regex with {{PC}}, {{FUNC}}, {{SRC}} and {{ADDR}} filled in."""
+    """A rule regex with {{PC}}, {{FUNC}}, {{SRC}}, {{ADDR}} and {{TASK}} filled in.
+
+    With two "any lines" loops, the first is made atomic: the earliest line it can stop at
+    leaves the most lines for the second, so backtracking into it (quadratic in the report's
+    lines when the second part fails) can never find a match it missed."""
     pattern = (pattern.replace("{{ADDR}}", "0x[0-9a-f]+").replace("{{PC}}", PC)
-               .replace("{{FUNC}}", FUNC).replace("{{SRC}}", SRC))
+               .replace("{{FUNC}}", FUNC).replace("{{SRC}}", SRC).replace("{{TASK}}", TASK))
+    first, last = pattern.find(LINE_LOOP), pattern.rfind(LINE_LOOP)
+    if first != last:
+        pattern = pattern[:first] + "(?>" + pattern[first:last] + ")" + pattern[last:]
     return re.compile(pattern)
+
+
+_LOOP_HEADS: dict[re.Pattern[str], re.Pattern[str] | None] = {}
+
+
+def first_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """`pattern.search(text)` in linear time for a rule with an "any lines" loop.
+
+    `search` retries the loop from every place the part before it matches, each try reading
+    to the end of the report. But what the loop needs is a later line, and a later start
+    only has fewer of them: if the first place fails, every later one does. So only the
+    first place is tried."""
+    if pattern not in _LOOP_HEADS:
+        cut = pattern.pattern.find(LINE_LOOP)
+        head = None
+        if cut > 0:
+            try:
+                head = re.compile(pattern.pattern[:cut], pattern.flags)
+            except re.error:
+                head = None
+        _LOOP_HEADS[pattern] = head
+    head = _LOOP_HEADS[pattern]
+    if head is None:
+        return pattern.search(text)
+    m = head.search(text)
+    return pattern.match(text, m.start()) if m else None
 
 
 # riscv prints its stack after show_regs() with no heading: this, the last register line, is one.
@@ -333,18 +374,18 @@ HEADERS: tuple[Header, ...] = (
     ), ignores=tuple(rx(p) for p in ("ODEBUG:", "Boot_DEBUG:", "xlog_status:", "DEBUG:",
                                      "BUG: no syscalls can create resource"))),
     Header("WARNING:", (
-        Rule(rx(r"WARNING: .*lib/debugobjects\.c.* (?:debug_print|debug_check|at)"), "WARNING: ODEBUG bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?lib/debugobjects\.c)(?>.*? (?:debug_print|debug_check|at))"), "WARNING: ODEBUG bug in {1}",
              stack=warning_stack("debug_", "rcu", "hrtimer_", "timer_", "work_", "percpu_", "vunmap", "vfree",
                                  "__free_", "debug_check", "kobject_")),
-        Rule(rx(r"WARNING: .*mm/usercopy\.c.* (?:usercopy_warn|at)"), "WARNING: bad usercopy in {1}",
+        Rule(rx(r"WARNING: (?>.*?mm/usercopy\.c)(?>.*? (?:usercopy_warn|at))"), "WARNING: bad usercopy in {1}",
              stack=warning_stack("usercopy", "__check")),
-        Rule(rx(r"WARNING: .*lib/kobject\.c.* (?:kobject_|at)"), "WARNING: kobject bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?lib/kobject\.c)(?>.*? (?:kobject_|at))"), "WARNING: kobject bug in {1}",
              stack=warning_stack("kobject_")),
-        Rule(rx(r"WARNING: .*fs/proc/generic\.c.* (?:proc_register|at)"), "WARNING: proc registration bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?fs/proc/generic\.c)(?>.*? (?:proc_register|at))"), "WARNING: proc registration bug in {1}",
              stack=warning_stack("proc_")),
-        Rule(rx(r"WARNING: .*lib/refcount\.c.* (?:refcount_|at)"), "WARNING: refcount bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?lib/refcount\.c)(?>.*? (?:refcount_|at))"), "WARNING: refcount bug in {1}",
              stack=warning_stack("refcount", "kobject_")),
-        Rule(rx(r"WARNING: .*kernel/locking/lockdep\.c.*lock_"), "WARNING: locking bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?kernel/locking/lockdep\.c)(?>.*?lock_)"), "WARNING: locking bug in {1}",
              stack=warning_stack("lock_sock", "release_sock")),
         Rule(rx(r"WARNING: .*still has locks held!"), "WARNING: still has locks held in {1}",
              report=rx(r"WARNING: .*still has locks held!(?:.*\n)+?.*at: {{FUNC}}")),
@@ -354,9 +395,9 @@ HEADERS: tuple[Header, ...] = (
              "WARNING: lock held when returning to user space in {1}",
              report=rx(r"WARNING: lock held when returning to user space(?:.*\n)+?.*leaving the kernel with locks "
                        r"still held(?:.*\n)+?.*at: (?:{{PC}} +)?{{FUNC}}"), no_stack=True),
-        Rule(rx(r"WARNING: .*mm/.*\.c.* k?.?malloc"), "WARNING: kmalloc bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?mm/)(?>.*?\.c)(?>.*? k?.?malloc)"), "WARNING: kmalloc bug in {1}",
              stack=warning_stack("kmalloc", "krealloc", "slab", "kmem")),
-        Rule(rx(r"WARNING: .*mm/vmalloc.c.*__vmalloc_node"), "WARNING: zero-size vmalloc in {1}",
+        Rule(rx(r"WARNING: (?>.*?mm/vmalloc.c)(?>.*?__vmalloc_node)"), "WARNING: zero-size vmalloc in {1}",
              stack=warning_stack()),
         Rule(rx(r"WARNING: .* usb_submit_urb"), "WARNING in {1}/usb_submit_urb",
              stack=warning_stack("usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg", "usb_interrupt_msg",
@@ -378,7 +419,7 @@ HEADERS: tuple[Header, ...] = (
         Rule(rx(r"WARNING: possible irq lock inversion dependency detected"), "possible deadlock in {1}",
              report=rx(r"WARNING: possible irq lock inversion dependency detected(?:.*\n)+?.*just changed the state "
                        r"of lock" + LOCKDEP_AT)),
-        Rule(rx(r"WARNING: .*-safe -> .*-unsafe lock order detected"), "possible deadlock in {1}",
+        Rule(rx(r"WARNING: (?>.*?-safe -> )(?>.*?-unsafe lock order detected)"), "possible deadlock in {1}",
              stack=Stack((rx(r"which became (?:.*) at:"), PARSE))),
         Rule(rx(r"WARNING: possible recursive locking detected"), "possible deadlock in {1}",
              report=rx(r"WARNING: possible recursive locking detected(?:.*\n)+?.*is trying to acquire lock" + LOCKDEP_AT)),
@@ -433,9 +474,10 @@ HEADERS: tuple[Header, ...] = (
              stack=in_trace("stack", "lock", "IRQ")),
         Rule(rx(r"INFO: suspicious RCU usage"), "INFO: suspicious RCU usage in {2}",
              report=rx(r"INFO: suspicious RCU usage(?:.*\n)+?.*?{{SRC}}"), stack=in_trace("rcu", "kmem", "slab")),
-        Rule(rx(r"INFO: task .* blocked for more than [0-9]+ seconds"), "INFO: task hung in {1}", alt=("hang in {1}",),
+        Rule(rx(r"INFO: task {{TASK}} blocked (?:in I/O wait )?for more than [0-9]+ seconds"), "INFO: task hung in {1}",
+             alt=("hang in {1}",),
              stack=in_trace(pick=hang_frame, rename=hang_name)),
-        Rule(rx(r"INFO: task .* can't die for more than .* seconds"), "INFO: task can't die in {1}",
+        Rule(rx(r"INFO: task {{TASK}} can't die for more than .* seconds"), "INFO: task can't die in {1}",
              alt=("hang in {1}",), stack=in_trace("schedule")),
         # What is left of an old-style KASAN report whose header was lost.
         Rule(rx(r"INFO: (Freed|Allocated) in (.*)"), "INFO: {1} in {2}", corrupted=True),
@@ -771,7 +813,7 @@ def describe(lines: list[str], header: Header) -> Description:
     best: tuple[Rule, list[str], list[tuple[str, str]], bool] | None = None
     matched_title = False
     for rule in header.rules:
-        m = rule.pattern.search(text)
+        m = first_match(rule.pattern, text)
         if m is None or m.start() > start or (m.start() == start and best is not None):
             continue
         if m.start() < start:
@@ -780,7 +822,7 @@ def describe(lines: list[str], header: Header) -> Description:
         matched_title = True
         args_match = m
         if rule.report is not None:
-            args_match = rule.report.search(text)
+            args_match = first_match(rule.report, text)
             if args_match is None:
                 continue
         args = [g or "" for g in args_match.groups()]
@@ -856,16 +898,26 @@ def _looks_corrupted(title: str, lines: list[str], rule: Rule) -> bool:
 
 # --- Title clean-up (numbers and addresses vary from run to run) -----------------------------
 
+def _drop_offset(m: re.Match[str]) -> str:
+    """"func+0x1c/0x30" -> "func", when the name has a letter with a character after it (the
+    match starts at the name's first character, so the rule is checked here, not by
+    backtracking into the name)."""
+    name = m.group(1)
+    if any(c.isalpha() for c in name[:-1]):
+        return name
+    return m.group(0)
+
+
 TITLE_REPLACEMENTS = (
     (re.compile(r"syz-executor\.?[0-9]+((/|:)[0-9]+)?"), "syz-executor"),
     (re.compile(r"syzkaller[0-9]+((/|:)[0-9]+)?"), "syzkaller"),
     (re.compile(r"([^a-zA-Z0-9])(?:0x)?[0-9a-f]{6,}"), r"\1ADDR"),
     (re.compile(r"([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"), "IP"),
     (re.compile(r"(\.\w+)(:[0-9]+)+"), r"\1:LINE"),
-    (re.compile(r"([a-zA-Z][a-zA-Z0-9_.]+)\+0x[0-9a-z]+/0x[0-9a-z]+"), r"\1"),
+    (re.compile(r"(?<![a-zA-Z0-9_.])([a-zA-Z0-9_.]++)\+0x[0-9a-z]++/0x[0-9a-z]++"), _drop_offset),
     (re.compile(r"CPU#[0-9]+"), "CPU"),
     (re.compile(r"(\W)(\d+)(\W|$)"), r"\1NUM\3"),
-    (re.compile(r"(\d+){7,}"), "NUM"),
+    (re.compile(r"\d{7,}"), "NUM"),
 )
 MAX_TITLE = 120
 

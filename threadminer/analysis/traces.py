@@ -133,17 +133,42 @@ def clean_line(raw: str, number: int) -> LogLine:
     return LogLine(number, number, depth, text.rstrip("\r"), timestamp, context, console, width)
 
 
+# printk lines are at most 1 KiB; a longer "line" is junk, a whole log with its newlines lost,
+# or console noise glued in front of a kernel line.
 MAX_LINE_CHARS = 4096
+# No kernel line names more than a few report headers; a line with dozens is junk whose every
+# keyword would be tried by every title rule.
+MAX_KEYWORDS_PER_LINE = 8
+# Control characters that are no text: serial consoles emit NUL runs (at a reboot, on a line
+# glitch), and a console may pass on stray bytes. Tab, newline and escape are kept.
+RE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]+")
+
+
+def bounded_line(raw: str) -> str:
+    """The line without control junk, at most MAX_LINE_CHARS long. A longer line keeps its
+    start (console prefixes) and, when the first header keyword lies beyond the cut, the
+    header and what follows it, so the header is never cut short ("INFO: t")."""
+    if RE_CONTROLS.search(raw):
+        raw = RE_CONTROLS.sub("", raw)
+    if len(raw) > MAX_LINE_CHARS:
+        m = RE_HEADER_KEYWORD.search(raw)
+        if m is not None and m.start() > MAX_LINE_CHARS - 1024:
+            raw = raw[:64] + raw[m.start() - 64:m.start() + MAX_LINE_CHARS - 128]
+        else:
+            raw = raw[:MAX_LINE_CHARS]
+    for count, m in enumerate(RE_HEADER_KEYWORD.finditer(raw), 1):
+        if count > MAX_KEYWORDS_PER_LINE:
+            return raw[:m.start()]
+    return raw
 
 
 def clean_lines(body: str) -> list[LogLine]:
     """Every body line cleaned, hard-wrapped continuations joined to the line they belong to."""
     out: list[LogLine] = []
     for number, raw in enumerate(body.split("\n"), 1):
-        # printk lines are at most 1 KiB; a longer "line" is junk or a whole log with its
-        # newlines lost, and would make some title patterns quadratic in its length.
-        line = clean_line(raw[:MAX_LINE_CHARS], number)
-        if out and _is_wrapped_tail(out[-1], line):
+        line = clean_line(bounded_line(raw), number)
+        # (A joined line stays bounded too: a chain of short lines must not grow without end.)
+        if out and len(out[-1].text) < MAX_LINE_CHARS and _is_wrapped_tail(out[-1], line):
             prev = out[-1]
             # `width` becomes the tail's: a tail may itself have been wrapped again.
             out[-1] = LogLine(prev.number, line.number, prev.depth, (prev.text.rstrip() + " " + line.text.strip()
@@ -269,6 +294,9 @@ class _Draft:
     cpu_traceback: bool = False
     # A "vmalloc: allocation failure" or fault-injection stack came in: the title stops there.
     text_closed: bool = False
+    # Merged into the report whose header came after it (marked, not removed: removing from
+    # the middle of a long list is linear each time).
+    dropped: bool = False
 
 
 def _same_text(one: LogLine, other: LogLine) -> bool:
@@ -362,10 +390,7 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
                 if (owner.header.weak and not draft.header.weak) or (not owner.lines and _same_text(owner.head, line)):
                     # The CPU dump or Oops line came first and the header names the report;
                     # or the same header printed again and again (a stall warned every minute).
-                    if drafts[-1] is owner:
-                        drafts.pop()
-                    else:
-                        drafts.remove(owner)
+                    owner.dropped = True
                     draft.lead = owner.lead
                     draft.before = owner.before + [owner.head] + owner.lines
                 else:
@@ -386,7 +411,7 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
             owner.lines.append(line)
         # A paragraph break is an empty line; a console's empty line (with a timestamp) is not.
         prev_blank = line.blank and not line.console
-    return drafts
+    return [draft for draft in drafts if not draft.dropped]
 
 
 def find_reports(body: str) -> list[CrashReport]:
@@ -405,6 +430,11 @@ def find_reports(body: str) -> list[CrashReport]:
 
 # Reports longer than this are cut off in the title text (syzkaller's panic_on_warn rule).
 MIN_LINES_BEFORE_SKIP = 22
+# How far the title text follows the reports that cut a task's report short: syzkaller reads
+# every later line of the task; real chains are a few reports and some hundred lines (the
+# syzkaller cases: 7 reports, 1,162 lines). Bounded, a hostile chain stays linear.
+MAX_FOLLOWED_REPORTS = 8
+MAX_TITLE_LINES = 2000
 
 
 def _title_lines(draft: _Draft, questionable: bool) -> tuple[list[str], bool]:
@@ -414,10 +444,13 @@ def _title_lines(draft: _Draft, questionable: bool) -> tuple[list[str], bool]:
     out = [draft.head.text]
     members: list[LogLine] = list(draft.lines)
     follow = draft.cut_by
-    while follow is not None:
+    followed = 0
+    while follow is not None and followed < MAX_FOLLOWED_REPORTS and len(members) < MAX_TITLE_LINES:
         members.append(follow.head)
         members.extend(follow.lines)
         follow = follow.cut_by
+        followed += 1
+    del members[MAX_TITLE_LINES:]
     saw_questionable = False
     min_lines = 16 if "BUG: KMSAN:" in draft.head.text else MIN_LINES_BEFORE_SKIP
     for count, line in enumerate(members, 2):
