@@ -14,9 +14,9 @@ import re._constants as C  # type: ignore[import-not-found]
 import re._parser as P  # type: ignore[import-not-found]
 from typing import Iterator
 
-# Characters that end a pump: punctuation, controls, a quote, a newline, letters and digits
+# Characters that end a pump: a quote, a control, punctuation, a newline, a space, a letter
 # outside hex, a non-ASCII letter.
-KILLERS = ('"', "\x00", "!", "\n", " ", "Z", "z", "~", "é", ":", "0", "(", "]")
+KILLERS = ('"', "\x00", "!", "\n", " ", "Z", "é")
 
 CATEGORY_SAMPLES = {
     C.CATEGORY_DIGIT: "0", C.CATEGORY_NOT_DIGIT: "a", C.CATEGORY_SPACE: " ", C.CATEGORY_NOT_SPACE: "a",
@@ -106,14 +106,18 @@ def _walk(items):
             yield from _walk(av[1])
 
 
-def _repeats(items, prefix: str) -> Iterator[tuple[str, object]]:
-    """(prefix that reaches it, body) for every unbounded or long quantifier."""
+def _repeats(items, prefix: str) -> Iterator[tuple[str, object, list[str]]]:
+    """(prefix that reaches it, body, what may follow it) for every unbounded or long
+    quantifier. What follows: the starts of the rest of its sequence ("mm/", "mm/.c" after
+    the first ".*" of ".*mm/.*\\.c"): repeated, they make a wildcard try every one."""
     for index, (op, av) in enumerate(items):
         before = prefix + _first(items[:index])
         if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
             low, high, body = av
             if high is C.MAXREPEAT or high > 8:
-                yield before, body
+                rest = items[index + 1:]
+                follow = {_first(rest[:k]) for k in range(1, min(len(rest), 12) + 1)}
+                yield before, body, sorted(f for f in follow if f)
             yield from _repeats(body, before)
         elif op is C.BRANCH:
             for alt in av[1]:
@@ -128,8 +132,8 @@ def attacks(pattern: re.Pattern[str], size: int) -> Iterator[str]:
     """Strings of about `size` characters meant to make `pattern` backtrack."""
     tree = P.parse(pattern.pattern, pattern.flags)
     seen = set()
-    for prefix, body in _repeats(list(tree), ""):
-        for pump in sorted(_pumps(body)):
+    for prefix, body, follow in _repeats(list(tree), ""):
+        for pump in sorted(_pumps(body)) + follow:
             count = max(1, (size - len(prefix)) // len(pump))
             for killer in KILLERS:
                 text = prefix + pump * count + killer

@@ -290,7 +290,9 @@ RE_AM_SCHRIEB = re.compile(r"^Am\s++(?>(?P<date>.*?\S)\s++schrieb\s++)(?P<who>.*
 RE_QUOTING = re.compile(r"^Quoting\s++(?P<who>.*?\S)\s*+(?:\((?P<date>[^()\d]*+\d[^()]*+)\))?+\s*+:?+\s*+$")
 RE_STAR = re.compile(r"^\*\s++(?P<who>.*?\S)\s*+\[(?P<date>[^\[\]]++)\]\s*+:\s*+$")
 # Gmail in Chinese: "Name <addr> 于2022年10月20日周四 09:27写道：".
-RE_CJK_WROTE = re.compile(r"^(?P<who>.*?\S)\s*+于\s*+(?P<date>\d{4}年.*?\S)\s*+写道\s*+[:：]\s*+$")
+# (The name ends at the first "于" a date follows; the line's end decides the rest, so trying
+# later ones, each rereading the line, could never help.)
+RE_CJK_WROTE = re.compile(r"^(?>(?P<who>.*?\S)\s*+于(?=\s*+\d{4}年))\s*+(?P<date>\d{4}年.*?\S)\s*+写道\s*+[:：]\s*+$")
 # Gmail in Japanese: "2024年7月31日(水) 22:16 Name <addr>:".
 RE_CJK_DATE_FIRST = re.compile(r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日\S*+\s++\d{1,2}:\d{2})\s++(?P<who>.*?\S)\s*+[:：]\s*+$")
 

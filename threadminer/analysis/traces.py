@@ -392,7 +392,11 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
                     # or the same header printed again and again (a stall warned every minute).
                     owner.dropped = True
                     draft.lead = owner.lead
-                    draft.before = owner.before + [owner.head] + owner.lines
+                    # (The dropped draft's list is extended in place: copying it at every
+                    # repeat would be quadratic in the repeats.)
+                    draft.before = owner.before
+                    draft.before.append(owner.head)
+                    draft.before.extend(owner.lines)
                 else:
                     if owner.context.startswith("T"):
                         owner.cut_by = draft
