@@ -61,6 +61,13 @@ RE_GLUED_PREFIX = re.compile(r"^(?:.{0,40}? login: |[^\s\[]{0,40}[#$%>] ?|\*\* \
 #   2018/01/09 14:28:48 BUG: memory leak
 RE_CONSOLE_PREFIX = re.compile(r"^\s*(?:(?:[\w.\-]+(?: [\w.\-:]+)?: ){1,3}|\[ |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )$")
 
+# A console line glued onto the end of another (two CPUs printing at once, a lost newline):
+# the header follows a timestamp in the middle of the line. Read on the last 80 characters
+# before the keyword.
+#   [   92.39] ------------[ cut here ]------------ [   92.40] WARNING: CPU: 0 PID: 1 at ...
+#   [  387.81] audit: type=1326 audit(1486238739.637:135): [  387.82] general protection fault: 0000
+RE_GLUED_CONSOLE = re.compile(r"\[ *\d+\.\d+\](?:\[ *[CT]\d+\])? ?(?:\[ |(?:[\w.\-]+(?: [\w.\-:]+)?: ){0,3})$")
+
 # A dev_printk prefix: driver then device name (the device name holds a digit).
 #   usb 5-1: WARNING: ath10k USB support is incomplete, don't expect anything to work!
 #   ath10k_pci 0000:01:00.0: WARNING: ...

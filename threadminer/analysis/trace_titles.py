@@ -802,12 +802,18 @@ def header_of(line: str) -> tuple[Header, int] | None:
     return None
 
 
-def describe(lines: list[str], header: Header) -> Description:
+def describe(lines: list[str], header: Header, written: bool = False) -> Description:
     """The title of a report whose first line carries `header`.
 
     Of the header's rules, the one whose pattern matches earliest in the report wins (the
     first listed on a tie); a rule with a `report` pattern must match that too, else the next
-    rule matching at the same place is tried. No rule: the header line itself is the title."""
+    rule matching at the same place is tried. No rule: the header line itself is the title.
+
+    `written`: the report sits in mail a person wrote. A WARNING whose stack is missing is
+    then named by the function its header line names, unless that is a helper the stack
+    rules skip (the WARNING fired there for its caller, who is unknown): a writer who pastes
+    the header alone names the crash by it. syzkaller, reading its own console logs, calls
+    such a report corrupted; the report stays flagged corrupted here too."""
     text = "\n".join(lines)
     start = len(text) + 1
     best: tuple[Rule, list[str], list[tuple[str, str]], bool] | None = None
@@ -838,6 +844,12 @@ def describe(lines: list[str], header: Header) -> Description:
         title = sanitize_title(text[pos:end if end >= 0 else len(text)])
         return Description(title, (), crash_type(title), matched_title, None)
     rule, args, frames, ok = best
+    if (written and rule.header_frame is not None and rule.stack is not None and frames
+            and frames[-1][0] == "corrupted" and args[rule.header_frame - 1]):
+        named = demangle(args[rule.header_frame - 1])
+        skip = _skip_re(rule.stack)
+        if skip is None or not skip.search(named):
+            frames = frames[:-1] + [(strip_syscall_prefix(named), named)]
     canonical = args + [f[0] for f in frames]
     title = _fill(rule.title, canonical)
     alts: list[str] = [_fill(a, canonical) for a in rule.alt]

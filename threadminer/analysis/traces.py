@@ -110,7 +110,12 @@ def clean_line(raw: str, number: int) -> LogLine:
     m = pat.RE_GLUED_PREFIX.match(text)
     if m:
         text = text[m.end():]
-    probe = text.lstrip() if text[:1].isspace() and pat.RE_TIMESTAMP.match(text.lstrip()) else text
+    # A pasted log is often indented as a whole: its prefixes come after the indentation.
+    probe = text
+    if text[:1].isspace():
+        stripped = text.lstrip()
+        if pat.RE_TIMESTAMP.match(stripped) or pat.RE_LOGLEVEL.match(stripped):
+            probe = stripped
     m = pat.RE_LOGLEVEL.match(probe)
     if m:
         probe = probe[m.end():]
@@ -130,6 +135,11 @@ def clean_line(raw: str, number: int) -> LogLine:
             text = probe[m.end():]
             context = m.group(1) if m.re is pat.RE_CALLER_ONLY else "console"
             console = True
+    if text[:1] == "\t":
+        # A block indented with tabs (commit messages indent pasted logs): the rules read
+        # frames after spaces only.
+        body = text.lstrip("\t")
+        text = " " * (8 * (len(text) - len(body))) + body
     return LogLine(number, number, depth, text.rstrip("\r"), timestamp, context, console, width)
 
 
@@ -144,6 +154,9 @@ MAX_KEYWORDS_PER_LINE = 8
 RE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]+")
 
 
+RE_NEAR_PREFIX = re.compile(r"(?:<\d{1,2}>)?\[ *\d+\.\d+\]")
+
+
 def bounded_line(raw: str) -> str:
     """The line without control junk, at most MAX_LINE_CHARS long. A longer line keeps its
     start (console prefixes) and, when the first header keyword lies beyond the cut, the
@@ -153,7 +166,10 @@ def bounded_line(raw: str) -> str:
     if len(raw) > MAX_LINE_CHARS:
         m = RE_HEADER_KEYWORD.search(raw)
         if m is not None and m.start() > MAX_LINE_CHARS - 1024:
-            raw = raw[:64] + raw[m.start() - 64:m.start() + MAX_LINE_CHARS - 128]
+            # From the console prefix right before the keyword, if there is one.
+            near = RE_NEAR_PREFIX.search(raw, m.start() - 96, m.start())
+            start = near.start() if near else m.start() - 64
+            raw = raw[:64] + raw[start:start + MAX_LINE_CHARS - 64]
         else:
             raw = raw[:MAX_LINE_CHARS]
     for count, m in enumerate(RE_HEADER_KEYWORD.finditer(raw), 1):
@@ -258,8 +274,9 @@ def _hex(value: str | None) -> int | None:
 
 def _header_hit(line: LogLine) -> tuple[Header, str] | None:
     """The header this line starts a report with, and the text before its keyword, when
-    the keyword stands where a console puts it (line start, or after a subsystem or device
-    prefix): prose that mentions "BUG:" does not count."""
+    the keyword stands where a console puts it (line start, after a subsystem or device
+    prefix, or after a timestamp where a console glued two lines): prose that mentions
+    "BUG:" does not count."""
     found = header_of(line.text)
     if found is None:
         if pat.RE_SPIN_CPU.match(line.text):
@@ -267,7 +284,8 @@ def _header_hit(line: LogLine) -> tuple[Header, str] | None:
         return None
     header, pos = found
     prefix = line.text[:pos]
-    if prefix.strip() and not header.anywhere and not pat.RE_CONSOLE_PREFIX.match(prefix):
+    if (prefix.strip() and not header.anywhere and not pat.RE_CONSOLE_PREFIX.match(prefix)
+            and not pat.RE_GLUED_CONSOLE.search(prefix[-80:])):
         return None
     return header, prefix
 
@@ -320,6 +338,39 @@ def _streams(lines: list[LogLine]) -> dict[int, list[LogLine]]:
     return by_depth
 
 
+# A word of writing: letters, maybe capitalised, maybe with punctuation after it.
+RE_WRITTEN_WORD = re.compile(r"^[A-Za-z][a-z]*[,.;:!?]?$")
+
+
+def _is_writing(line: LogLine) -> bool:
+    """A line of sentences: six words or more, nearly all of them plain words (a tool's
+    message has numbers, paths, addresses among its words)."""
+    if not _is_prose(line) or RE_HEADER_KEYWORD.search(line.text):
+        return False
+    words = line.text.split()
+    return len(words) >= 6 and sum(1 for w in words if RE_WRITTEN_WORD.match(w)) >= 0.8 * len(words)
+
+
+def _is_written(lines: Sequence[LogLine]) -> bool:
+    """A mail someone wrote, as opposed to a bare console log: two lines of writing, or the
+    structure of a mail (trailers, a signature, a diff). A bare log holds at most a tool's
+    sentence here and there ("Warning: Permanently added ... to the list of known hosts.").
+
+    The rules that follow syzkaller where it is cautious about a console log it cannot trust
+    relax in written mail, where a person chose what to paste: the writer's text ends a
+    report, a stack all of whose frames are marked unreliable is read anyway, and a WARNING
+    whose stack was left out is named by the function its header line names."""
+    writing = 0
+    for line in lines:
+        if not line.console and pat.RE_MAIL_BREAK.match(line.text):
+            return True
+        if _is_writing(line):
+            writing += 1
+            if writing >= 2:
+                return True
+    return False
+
+
 def _is_prose(line: LogLine) -> bool:
     """A line of someone writing, not of a console: no prefix, not indented, not a known
     report line, with words."""
@@ -331,6 +382,21 @@ def _is_prose(line: LogLine) -> bool:
     if pat.RE_STANDALONE.match(text) or _is_frame_line(text) or pat.RE_RIP.match(text):
         return False
     return pat.RE_WORD.search(text) is not None
+
+
+# A paused report resumes only on the lines right after the text that paused it, and only if
+# the timestamps go on (the same boot, seconds later).
+RESUME_WITHIN = 3
+RESUME_SECONDS = 10.0
+
+
+def _continues(draft: _Draft, line: LogLine) -> bool:
+    if line.blank:
+        return False
+    if draft.head.timestamp is None:
+        return line.timestamp is None and _is_report_line(line.text)
+    last = next((l.timestamp for l in reversed(draft.lines) if l.timestamp is not None), draft.head.timestamp)
+    return line.timestamp is not None and last <= line.timestamp <= last + RESUME_SECONDS
 
 
 def _has_rip_soon(stream: list[LogLine], index: int, context: str) -> bool:
@@ -362,17 +428,28 @@ def _lead_in(stream: list[LogLine], index: int, context: str) -> list[LogLine]:
     return []
 
 
-def _segment(stream: list[LogLine]) -> list[_Draft]:
+def _segment(stream: list[LogLine], written: bool = True) -> list[_Draft]:
     """Cut one depth's lines into report drafts.
 
     A header starts a report (a continuation header like "Kernel panic" or "invalid opcode"
     inside an open report is just one of its lines); a line belongs to the open report of its
-    caller context; a paragraph of prose after a blank line ends every open report."""
+    caller context; a paragraph of prose after a blank line ends every open report. In a
+    bare console log (not `written` mail) a line of text only pauses the open reports (a
+    console log holds the tools' own lines: "executing program", ssh warnings): when the same
+    context's timestamps go on right after it, or (without timestamps) a report line follows
+    it after blank lines only, so does the report."""
     drafts: list[_Draft] = []
     open_drafts: dict[str, _Draft] = {}
+    paused: dict[str, _Draft] = {}
+    paused_at = 0
     prev_blank = True
     for index, line in enumerate(stream):
+        if paused and (index - paused_at > RESUME_WITHIN or not line.blank and not line.console
+                       and not _is_report_line(line.text)):
+            paused.clear()
         owner = open_drafts.get(line.context)
+        if owner is None and line.context in paused and _continues(paused[line.context], line):
+            owner = open_drafts[line.context] = paused.pop(line.context)
         if owner is None and line.context.startswith("C"):
             owner = next((d for d in open_drafts.values() if d.cpu_traceback), None)
         hit = _header_hit(line)
@@ -404,8 +481,14 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
                         del owner.lines[-len(draft.lead):]
             open_drafts[line.context] = draft
             drafts.append(draft)
-        elif (prev_blank and _is_prose(line)) or (not line.console and pat.RE_MAIL_BREAK.match(line.text)):
-            # The writer's text after a pasted log, or the mail's trailers: every report is over.
+        elif not line.console and pat.RE_MAIL_BREAK.match(line.text):
+            # The mail's trailers, a diff, a signature: every report is over.
+            open_drafts.clear()
+            paused.clear()
+        elif prev_blank and _is_prose(line):
+            # The writer's text after a pasted log (or a tool's line amid a console log).
+            paused = {} if written else dict(open_drafts)
+            paused_at = index
             open_drafts.clear()
         elif owner is not None:
             if any(marker in line.text for marker in INFO_WITH_STACK) and owner.context in ("", "console"):
@@ -423,9 +506,11 @@ def find_reports(body: str) -> list[CrashReport]:
     if not RE_HEADER_KEYWORD.search(body):
         return []
     reports: list[CrashReport] = []
-    for depth, stream in _streams(clean_lines(body)).items():
-        for draft in _segment(stream):
-            report = _build(draft, depth)
+    lines = clean_lines(body)
+    written = _is_written(lines)
+    for depth, stream in _streams(lines).items():
+        for draft in _segment(stream, written):
+            report = _build(draft, depth, written)
             if report is not None:
                 reports.append(report)
     reports.sort(key=lambda r: (r.first_line, r.depth))
@@ -482,13 +567,14 @@ def _title_lines(draft: _Draft, questionable: bool) -> tuple[list[str], bool]:
 
 
 
-def _build(draft: _Draft, depth: int) -> CrashReport | None:
+def _build(draft: _Draft, depth: int, written: bool = True) -> CrashReport | None:
     lines, saw_questionable = _title_lines(draft, questionable=False)
-    desc = describe(lines, draft.header)
-    if desc.guilty == "corrupted" and saw_questionable and not draft.context.startswith(("T", "C")):
-        # Every frame is marked unreliable (common in pasted x86 stalls): read them anyway.
-        # Not with caller ids: syzbot logs have them, and syzbot calls such reports corrupted.
-        retry = describe(_title_lines(draft, questionable=True)[0], draft.header)
+    desc = describe(lines, draft.header, written)
+    if desc.guilty == "corrupted" and saw_questionable and written and not draft.context.startswith(("T", "C")):
+        # Every frame is marked unreliable (common in x86 stalls pasted into mail): read them
+        # anyway. Not in a bare console log, nor with caller ids (syzbot's logs): syzkaller
+        # calls such reports corrupted.
+        retry = describe(_title_lines(draft, questionable=True)[0], draft.header, written)
         if retry.guilty not in (None, "corrupted"):
             desc = retry
     members = draft.before + [draft.head] + draft.lines
@@ -533,7 +619,9 @@ def _is_report(draft: _Draft, desc, frames: list[Frame]) -> bool:
 
 def _is_report_line(text: str) -> bool:
     return bool(text.strip()) and (pat.RE_REPORT_PHRASE.match(text) is not None or pat.RE_REGISTERS.match(text)
-                                   is not None or pat.RE_CPU_LINE.search(text) is not None)
+                                   is not None or pat.RE_CPU_LINE.search(text) is not None
+                                   or _is_frame_line(text) or pat.RE_TRACE_MARKER.match(text) is not None
+                                   or pat.RE_RIP.match(text) is not None)
 
 
 def _metadata(lines: Sequence[LogLine]) -> dict:
