@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from .symbols import demangle
+
 
 # Placeholders the rules are written with.
 PC = r"\[\<?(?:0x)?[0-9a-f]+\>?\]"
@@ -79,9 +81,15 @@ RISCV_STACK_START = re.compile(r"status: [0-9a-f]{16} badaddr: [0-9a-f]{16} caus
 # Call Trace heading of their own.
 STACK_STARTS = (re.compile(r"Call (?:T|t)race"), re.compile(r"Allocated:"), re.compile(r"Allocated by task [0-9]+:"),
                 re.compile(r"Freed:"), re.compile(r"Freed by task [0-9]+:"),
-                re.compile(r"[^k] backtrace(?: \(crc [0-9a-fA-F]*\))?:"), re.compile(r"Backtrace:"),
+                # (At a line's start too: mail loses the indentation kmemleak prints.)
+                re.compile(r"(?:^ ?|[^k] )backtrace(?: \(crc [0-9a-fA-F]*\))?:"), re.compile(r"Backtrace:"),
                 re.compile(r"Uninit was stored to memory at"), RISCV_STACK_START)
 RE_STACK_START = re.compile("|".join(p.pattern for p in STACK_STARTS))
+
+# A Go runtime's dump after "fatal error:" or "panic:": goroutines and their frames.
+#   goroutine 1 [running]:
+#   runtime.throw({0x4772bc?, 0x20000?})
+GO_TRACEBACK = re.compile(r"(?m)^\s*goroutine \d+ \[|^\s*runtime\.\w+\(")
 
 # A step of a stack recipe that means: read frames from here on.
 PARSE = re.compile(r"(?!)")
@@ -147,7 +155,7 @@ SKIP_ALWAYS = (
     "print_tainted", "xas_(?:start|load|find)", "find_lock_entries", "truncate_inode_pages_range",
     "__phys_addr", "__fortify_report", "cleanup_srcu_struct", "rhashtable_lookup",
     "extract_(user|iter)_to_sg", "drop_nlink", "^get_taint$", "^put_device$", "lock_timer_base",
-    "__timer_delete_sync", "sk_stop_timer_sync", "__mod_timer", "fast_dput", "dput",
+    "__timer_delete_sync", "sk_stop_timer_sync", "__mod_timer", "fast_dput", "dput", "mark_buffer_dirty",
 )
 
 # Syscall-entry prefixes that differ by architecture and kernel version: the title uses the
@@ -247,6 +255,9 @@ class Rule:
     # The group holding the function the header line itself names ("WARNING: ... at f.c:1 func+0x1/0x2"):
     # when the stack gives no frame, an alt title with it lets a quoted excerpt meet the full report.
     header_frame: int | None = None
+    # A report only when its text holds this (a Go runtime error's goroutine dump: a compiler
+    # prints "fatal error:" too).
+    needs: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +274,9 @@ class Header:
     # Its line alone is a report: a kernel message people paste on its own ("Kernel panic -
     # not syncing: VFS: Unable to mount root fs"), never written by hand.
     alone: bool = False
+    # Only in a bare console log: in mail a person wrote, the line shows something else (a
+    # pasted boot log shows "Booting the kernel." at every boot).
+    bare_log_only: bool = False
 
 
 def warning_stack(*skip: str) -> Stack:
@@ -554,6 +568,10 @@ HEADERS: tuple[Header, ...] = (
              alt=("bad-access in {1}",), stack=in_trace("ubsan", "overflow")),
         Rule(rx(r"UBSAN:"), "UBSAN: {1} in {2}", report=rx(r"UBSAN: (.*?) in"), stack=in_trace("ubsan", "overflow")),
     )),
+    # The decompressor's line in the middle of a log: the machine rebooted while fuzzing.
+    Header("Booting the kernel.", (
+        Rule(rx(r"^Booting the kernel"), "unexpected kernel reboot", no_stack=True, alone=True),
+    ), ignores=(rx(r"Parsing ELF|Decompressing Linux|Unknown parameter '"),), bare_log_only=True),
     Header("unregister_netdevice: waiting for", (
         Rule(rx(r"unregister_netdevice: waiting for (?:.*) to become free"),
              "unregister_netdevice: waiting for DEV to become free", no_stack=True, alone=True),
@@ -579,8 +597,17 @@ HEADERS: tuple[Header, ...] = (
         Rule(rx(r"trusty: panic.* ASSERT FAILED.*: *(.*)"), "trusty: ASSERT FAILED: {1}", corrupted=True),
         Rule(rx(r"trusty: panic"), "trusty: panic: {1}", report=rx(r"trusty: panic \(.*?\): (.+)"), no_stack=True),
     )),
+    # The Go runtime of syzkaller's own tools (and of gVisor's sentry).
+    Header("fatal error:", (
+        Rule(rx(r"fatal error:"), "go runtime error", no_stack=True, needs=GO_TRACEBACK),
+    ), ignores=(rx(r"ALSA"), rx(r"fatal error: cannot create timer"))),
     Header("SYZFAIL:", (Rule(rx(r"SYZFAIL:(.*)"), "SYZFAIL:{1}", no_stack=True, alone=True),)),
     Header("SYZFATAL:", (Rule(rx(r"SYZFATAL:(.*)()"), "SYZFATAL:{1}", alt=("SYZFATAL{2}",), no_stack=True, alone=True),)),
+    Header("panic:", (
+        Rule(rx(r"panic: Sentry detected .* stuck task"), "panic: Sentry detected stuck tasks", no_stack=True,
+             needs=GO_TRACEBACK),
+        Rule(rx(r"panic:(.*)"), "panic:{1}", no_stack=True, needs=GO_TRACEBACK),
+    ), ignores=(rx(r"_panic:"), rx(r"xlog_status:"), rx(r"ddb\.onpanic:"), rx(r"evtlog_status:"))),
     # --- Reports syzkaller does not title, common in mail ---------------------------------
     # kmemleak's own header (syzkaller prints "BUG: memory leak" before it).
     Header("unreferenced object 0x", (
@@ -637,39 +664,6 @@ class Description:
 def _fill(template: str, args: Sequence[str]) -> str:
     return re.sub(r"\{(\d+)\}", lambda m: args[int(m.group(1)) - 1] if int(m.group(1)) <= len(args) else "",
                   template)
-
-
-RE_RUST_IDENT = re.compile(r"(?<![0-9])(\d+)_?([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def demangle(name: str) -> str:
-    """A readable name for a mangled symbol: C++ with a plain name (_Z8fakeNameiii ->
-    fakeName), Rust v0 (_RNvNtCs257m05FHVbX_3tyr2vm8pt_unmap -> pt_unmap, its last path
-    component; the full demangling with impl paths is not worth a title)."""
-    m = re.match(r"_Z(\d+)", name)
-    if m:
-        start = m.end()
-        length = int(m.group(1))
-        if len(name) >= start + length:
-            return name[start:start + length]
-        return name
-    if name.startswith("_R"):
-        last = None
-        pos = 2
-        while pos < len(name):
-            m = RE_RUST_IDENT.search(name, pos)
-            if m is None:
-                break
-            length = int(m.group(1))
-            ident = name[m.start(2):m.start(2) + length]
-            if len(ident) == length and length > 0:
-                last = ident
-                pos = m.start(2) + length
-            else:
-                pos = m.end(1)
-        if last:
-            return last
-    return name
 
 
 def strip_syscall_prefix(frame: str) -> str:
@@ -1013,6 +1007,8 @@ TITLE_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
              "go runtime error", "invalid opcode in", "kernel panic:", "kernel stack overflow", "panic:",
              "rust_kernel panicked", "stack segment fault in", "trusty:", "int3 in", "Oops in",
              "unregister_netdevice: waiting for DEV to become free")),
+    ("NO_OUTPUT", ("no output from test machine",)),
+    ("REBOOT", ("unexpected kernel reboot",)),
     ("SYZ_FAILURE", ("SYZFAIL", "SYZFATAL:")),
     ("WARNING", ("WARNING:",)),
     ("UNKNOWN", ("BUG:", "INFO:")),

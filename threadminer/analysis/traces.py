@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 from . import trace_patterns as pat
 from .lines import split_line
-from .trace_titles import (CONTINUATIONS, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START, SPIN_HEADER, Header,
+from .trace_titles import (CONTINUATIONS, GO_TRACEBACK, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START, SPIN_HEADER, Header,
                            describe, header_of, title_key)
 
 
@@ -272,7 +272,7 @@ def _hex(value: str | None) -> int | None:
 
 # --- Finding reports -------------------------------------------------------------------------
 
-def _header_hit(line: LogLine) -> tuple[Header, str] | None:
+def _header_hit(line: LogLine, written: bool = True) -> tuple[Header, str] | None:
     """The header this line starts a report with, and the text before its keyword, when
     the keyword stands where a console puts it (line start, after a subsystem or device
     prefix, or after a timestamp where a console glued two lines): prose that mentions
@@ -283,6 +283,8 @@ def _header_hit(line: LogLine) -> tuple[Header, str] | None:
             return SPIN_HEADER, ""
         return None
     header, pos = found
+    if header.bare_log_only and written:
+        return None
     prefix = line.text[:pos]
     if (prefix.strip() and not header.anywhere and not pat.RE_CONSOLE_PREFIX.match(prefix)
             and not pat.RE_GLUED_CONSOLE.search(prefix[-80:])):
@@ -379,7 +381,7 @@ def _is_prose(line: LogLine) -> bool:
         return False
     if pat.RE_REPORT_PHRASE.match(text) or pat.RE_REGISTERS.match(text) or pat.RE_TRACE_MARKER.match(text):
         return False
-    if pat.RE_STANDALONE.match(text) or _is_frame_line(text) or pat.RE_RIP.match(text):
+    if pat.RE_STANDALONE.match(text) or _is_frame_line(text) or pat.RE_RIP.match(text) or GO_TRACEBACK.match(text):
         return False
     return pat.RE_WORD.search(text) is not None
 
@@ -452,7 +454,7 @@ def _segment(stream: list[LogLine], written: bool = True) -> list[_Draft]:
             owner = open_drafts[line.context] = paused.pop(line.context)
         if owner is None and line.context.startswith("C"):
             owner = next((d for d in open_drafts.values() if d.cpu_traceback), None)
-        hit = _header_hit(line)
+        hit = _header_hit(line, written)
         if hit is not None:
             header, prefix = hit
             continuation = header.weak or any(c.search(line.text) for c in CONTINUATIONS)
@@ -602,6 +604,9 @@ def _is_report(draft: _Draft, desc, frames: list[Frame]) -> bool:
     """Mail quotes titles and tools print "WARNING:" too: a header line alone is a report only
     when a console printed it; else the lines after it must look like a report (any report
     line for a specific header; a stack for a generic one such as a bare "WARNING: ...")."""
+    if desc.rule is not None and desc.rule.needs is not None:
+        # Its own evidence decides (a goroutine dump after "fatal error:").
+        return any(desc.rule.needs.search(line.text) for line in [draft.head] + draft.lines[:200])
     if draft.header.weak and desc.guilty in (None, "corrupted"):
         # An Oops line, NMI backtrace or register dump names no crash without its function
         # (an NMI backtrace of the CPU that asked for it has none: it is not spinning).
