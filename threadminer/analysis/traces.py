@@ -154,6 +154,7 @@ MAX_KEYWORDS_PER_LINE = 8
 RE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]+")
 
 
+UNICODE_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u3000": " "})
 RE_NEAR_PREFIX = re.compile(r"(?:<\d{1,2}>)?\[ *\d+\.\d+\]")
 
 
@@ -163,6 +164,9 @@ def bounded_line(raw: str) -> str:
     header and what follows it, so the header is never cut short ("INFO: t")."""
     if RE_CONTROLS.search(raw):
         raw = RE_CONTROLS.sub("", raw)
+    if not raw.isascii():
+        # HTML mail indents pasted logs with no-break spaces: the rules read plain spaces.
+        raw = raw.translate(UNICODE_SPACES)
     if len(raw) > MAX_LINE_CHARS:
         m = RE_HEADER_KEYWORD.search(raw)
         if m is not None and m.start() > MAX_LINE_CHARS - 1024:
@@ -572,12 +576,17 @@ def _title_lines(draft: _Draft, questionable: bool) -> tuple[list[str], bool]:
 def _build(draft: _Draft, depth: int, written: bool = True) -> CrashReport | None:
     lines, saw_questionable = _title_lines(draft, questionable=False)
     desc = describe(lines, draft.header, written)
-    if desc.guilty == "corrupted" and saw_questionable and written and not draft.context.startswith(("T", "C")):
-        # Every frame is marked unreliable (common in x86 stalls pasted into mail): read them
-        # anyway. Not in a bare console log, nor with caller ids (syzbot's logs): syzkaller
-        # calls such reports corrupted.
+    if (desc.guilty == "corrupted" or desc.corrupted) and saw_questionable and written \
+            and not draft.context.startswith(("T", "C")):
+        # Every frame is marked unreliable (common in x86 reports pasted into mail): read them
+        # anyway, for the title and for whether the stack is there at all. Not in a bare
+        # console log, nor with caller ids (syzbot's logs): syzkaller calls such reports
+        # corrupted.
         retry = describe(_title_lines(draft, questionable=True)[0], draft.header, written)
-        if retry.guilty not in (None, "corrupted"):
+        if desc.guilty == "corrupted":
+            if retry.guilty not in (None, "corrupted"):
+                desc = retry
+        elif retry.title == desc.title and not retry.corrupted:
             desc = retry
     members = draft.before + [draft.head] + draft.lines
     frames: list[Frame] = []
