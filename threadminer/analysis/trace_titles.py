@@ -277,6 +277,9 @@ class Header:
     # Only in a bare console log: in mail a person wrote, the line shows something else (a
     # pasted boot log shows "Booting the kernel." at every boot).
     bare_log_only: bool = False
+    # Only in mail a person wrote: a report syzkaller does not title, so that a bare console
+    # log is read as syzkaller reads it (a hard lockup there is titled by the panic after it).
+    mail_only: bool = False
 
 
 def warning_stack(*skip: str) -> Stack:
@@ -613,29 +616,29 @@ HEADERS: tuple[Header, ...] = (
     Header("unreferenced object 0x", (
         Rule(rx(r"unreferenced object 0x"), "memory leak in {1}",
              stack=Stack((rx(r"backtrace(?: \(crc [0-9a-fA-F]*\))?:"), PARSE), skip=MEMLEAK_SKIP)),
-    )),
+    ), mail_only=True),
     # x86 "NMI watchdog: Watchdog detected hard LOCKUP on cpu 1", powerpc "watchdog: CPU 784
     # self-detected hard LOCKUP @ plpar_hcall_norets_notrace+0x18/0x2c".
     Header("hard LOCKUP", (
         Rule(rx(r"(?:Watchdog detected|self-detected) hard LOCKUP"), "hard lockup in {1}", alt=("stall in {1}",),
              stack=at_rip()),
-    ), anywhere=True),
+    ), anywhere=True, mail_only=True),
     # "Oops: 0000 [#1] SMP", "Oops: Kernel access of bad area, sig: 11 [#1]": usually a line of
     # a report opened by a BUG: line; on its own it is one.
     Header("Oops: ", (
         Rule(rx(r"Oops: (?:[\w ,:-]+ )?\[#\d+\]"), "Oops in {1}", alt=("bad-access in {1}",), stack=at_rip()),
-    ), weak=True),
+    ), weak=True, mail_only=True),
     # A CPU caught spinning: an NMI backtrace, or a register dump with no header line.
     Header("NMI backtrace for cpu", (
         Rule(rx(r"NMI backtrace for cpu \d+"), "CPU spinning in {1}", alt=("stall in {1}",),
              stack=Stack((RIP_STEP,), skip=SPIN_SKIP, skip_generic=False)),
-    ), weak=True),
+    ), weak=True, mail_only=True),
 )
 
 SPIN_HEADER = Header("CPU: ", (
     Rule(rx(r"CPU: \d+ (?:UID: \d+ )?PID: \d+"), "CPU spinning in {1}", alt=("stall in {1}",),
          stack=Stack((RIP_STEP,), skip=SPIN_SKIP, skip_generic=False)),
-), weak=True)
+), weak=True, mail_only=True)
 
 # Any header keyword (a line without one starts no report; a body without one holds none).
 RE_HEADER_KEYWORD = re.compile("|".join(re.escape(h.keyword) for h in HEADERS + (SPIN_HEADER,)))

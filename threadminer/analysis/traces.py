@@ -283,14 +283,17 @@ def _header_hit(line: LogLine, written: bool = True) -> tuple[Header, str] | Non
     "BUG:" does not count."""
     found = header_of(line.text)
     if found is None:
-        if pat.RE_SPIN_CPU.match(line.text):
+        if written and pat.RE_SPIN_CPU.match(line.text):
             return SPIN_HEADER, ""
         return None
     header, pos = found
-    if header.bare_log_only and written:
+    if (header.bare_log_only and written) or (header.mail_only and not written):
         return None
     prefix = line.text[:pos]
-    if (prefix.strip() and not header.anywhere and not pat.RE_CONSOLE_PREFIX.match(prefix)
+    # (In a bare console log a console line is read as syzkaller reads it: the keyword counts
+    # anywhere on it.)
+    if (prefix.strip() and not header.anywhere and (written or not line.console)
+            and not pat.RE_CONSOLE_PREFIX.match(prefix)
             and not pat.RE_GLUED_CONSOLE.search(prefix[-80:])):
         return None
     return header, prefix
@@ -362,10 +365,13 @@ def _is_written(lines: Sequence[LogLine]) -> bool:
     structure of a mail (trailers, a signature, a diff). A bare log holds at most a tool's
     sentence here and there ("Warning: Permanently added ... to the list of known hosts.").
 
-    The rules that follow syzkaller where it is cautious about a console log it cannot trust
-    relax in written mail, where a person chose what to paste: the writer's text ends a
-    report, a stack all of whose frames are marked unreliable is read anyway, and a WARNING
-    whose stack was left out is named by the function its header line names."""
+    A bare log is read as syzkaller reads its console logs: a header keyword counts anywhere
+    on a console line, a header line alone is a report, only syzkaller's own report kinds
+    are found, a tool's line amid a report does not end it. Mail a person wrote is read with
+    the care mail needs (prose mentions "BUG:", tools print "WARNING:") and with the trust a
+    person's choice of what to paste deserves: the writer's text ends a report, a stack all
+    of whose frames are marked unreliable is read anyway, and a WARNING whose stack was left
+    out is named by the function its header line names."""
     writing = 0
     for line in lines:
         if not line.console and pat.RE_MAIL_BREAK.match(line.text):
@@ -594,7 +600,7 @@ def _build(draft: _Draft, depth: int, written: bool = True) -> CrashReport | Non
         parsed = _parse_frame(line.text)
         if parsed:
             frames.extend(parsed)
-    if not _is_report(draft, desc, frames):
+    if not _is_report(draft, desc, frames, written):
         return None
     meta = _metadata(draft.lead + members)
     last = max((line.end for line in members if not line.blank and not _is_prose(line)), default=draft.head.end)
@@ -609,13 +615,16 @@ def _build(draft: _Draft, depth: int, written: bool = True) -> CrashReport | Non
                        first_line=first, last_line=last, text="\n".join(text_lines))
 
 
-def _is_report(draft: _Draft, desc, frames: list[Frame]) -> bool:
-    """Mail quotes titles and tools print "WARNING:" too: a header line alone is a report only
-    when a console printed it; else the lines after it must look like a report (any report
-    line for a specific header; a stack for a generic one such as a bare "WARNING: ...")."""
+def _is_report(draft: _Draft, desc, frames: list[Frame], written: bool = True) -> bool:
+    """Mail quotes titles and tools print "WARNING:" too: in `written` mail a header line alone
+    is a report only when a console printed it; else the lines after it must look like a
+    report (any report line for a specific header; a stack for a generic one such as a bare
+    "WARNING: ..."). In a bare log, as for syzkaller, every header is a report."""
     if desc.rule is not None and desc.rule.needs is not None:
         # Its own evidence decides (a goroutine dump after "fatal error:").
         return any(desc.rule.needs.search(line.text) for line in [draft.head] + draft.lines[:200])
+    if not written:
+        return True
     if draft.header.weak and desc.guilty in (None, "corrupted"):
         # An Oops line, NMI backtrace or register dump names no crash without its function
         # (an NMI backtrace of the CPU that asked for it has none: it is not spinning).
