@@ -231,6 +231,21 @@ def test_linux_modules_corrupted_titles_match_the_verdicts():
     assert found == judged
 
 
+@pytest.mark.corpus
+def test_console_replay_and_hangup():
+    # syzkaller case 561 (a lockdep report with caller ids). A header the console replays is
+    # not a new report; a log whose console hung up ("serialport: VM disconnected.", GCE)
+    # may have lost its end: its reports are flagged corrupted, their titles unchanged.
+    _, header, log = next(case for case in syzkaller_cases() if case[0] == "561")
+    lines = log.split("\n")
+    index = first_header(lines)
+    replayed = lines[:index + 1] + ["[  594.649600][ T5097] ** replaying previous printk message **"] + lines[index + 1:]
+    assert header["TITLE"] not in [r.title for r in find_reports("\n".join(replayed))]
+    (clean, *_) = find_reports(log)
+    (hung, *_) = find_reports(log + "serialport: VM disconnected.\n")
+    assert not clean.corrupted and hung.corrupted and hung.title == clean.title == header["TITLE"]
+
+
 # --- Rust, Go, reboots ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mangled, name", [

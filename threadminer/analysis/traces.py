@@ -15,7 +15,7 @@ titles meet.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable, Sequence
 
@@ -470,6 +470,9 @@ def _segment(stream: list[LogLine], written: bool = True) -> list[_Draft]:
             continuation = header.weak or any(c.search(line.text) for c in CONTINUATIONS)
             if header is SPIN_HEADER and not _has_rip_soon(stream, index, line.context):
                 hit = None
+            elif index + 1 < len(stream) and REPLAYED in stream[index + 1].text:
+                # The console replays an old message after it: not a new report.
+                hit = None
             elif owner is not None and continuation and not (owner.header.weak and not header.weak):
                 hit = None
         if hit is not None:
@@ -520,14 +523,23 @@ def find_reports(body: str) -> list[CrashReport]:
     reports: list[CrashReport] = []
     lines = clean_lines(body)
     written = _is_written(lines)
+    # A cloud console that dropped the connection: whatever was printed last may be missing.
+    hung_up = not written and CONSOLE_HANGUP in body
     for depth, stream in _streams(lines).items():
         for draft in _segment(stream, written):
             report = _build(draft, depth, written)
             if report is not None:
+                if hung_up and not report.corrupted:
+                    report = replace(report, corrupted=True)
                 reports.append(report)
     reports.sort(key=lambda r: (r.first_line, r.depth))
     return reports
 
+
+# printk's line when a console replays a message it printed before.
+REPLAYED = "** replaying previous printk message **"
+# GCE's serial port dropping the connection.
+CONSOLE_HANGUP = "serialport: VM disconnected."
 
 # Reports longer than this are cut off in the title text (syzkaller's panic_on_warn rule).
 MIN_LINES_BEFORE_SKIP = 22
