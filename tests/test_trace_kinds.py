@@ -172,7 +172,8 @@ def test_wrapped_warning_header_in_an_interleaved_ia64_report():
     warning, oops, third = find_reports(msg.body)
     assert (warning.first_line, warning.last_line) == (25, 27)
     assert warning.title == "WARNING in __layout_sections" and warning.corrupted
-    assert warning.text.splitlines()[1] == "WARNING: CPU: 6 PID: 140 at kernel/module/main.c:1547 __layout_sections+0x370/0x3c0"
+    assert warning.text.splitlines()[1] == ("WARNING: CPU: 6 PID: 140 at kernel/module/main.c:1547 "
+                                            "__layout_sections+0x370/0x3c0")
     # The interleaved oopses have no frame of their own: rightly "in corrupted".
     assert oops.title == third.title == "BUG: unable to handle kernel paging request in corrupted"
 
@@ -239,7 +240,8 @@ def test_console_replay_and_hangup():
     _, header, log = next(case for case in syzkaller_cases() if case[0] == "561")
     lines = log.split("\n")
     index = first_header(lines)
-    replayed = lines[:index + 1] + ["[  594.649600][ T5097] ** replaying previous printk message **"] + lines[index + 1:]
+    replay = "[  594.649600][ T5097] ** replaying previous printk message **"
+    replayed = lines[:index + 1] + [replay] + lines[index + 1:]
     assert header["TITLE"] not in [r.title for r in find_reports("\n".join(replayed))]
     (clean, *_) = find_reports(log)
     (hung, *_) = find_reports(log + "serialport: VM disconnected.\n")

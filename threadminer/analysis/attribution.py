@@ -292,9 +292,11 @@ RE_STAR = re.compile(r"^\*\s++(?P<who>.*?\S)\s*+\[(?P<date>[^\[\]]++)\]\s*+:\s*+
 # Gmail in Chinese: "Name <addr> 于2022年10月20日周四 09:27写道：".
 # (The name ends at the first "于" a date follows; the line's end decides the rest, so trying
 # later ones, each rereading the line, could never help.)
-RE_CJK_WROTE = re.compile(r"^(?>(?P<who>.*?\S)\s*+于(?=\s*+\d{4}年))\s*+(?P<date>\d{4}年.*?\S)\s*+写道\s*+[:：]\s*+$")
+RE_CJK_WROTE = re.compile(r"^(?>(?P<who>.*?\S)\s*+于(?=\s*+\d{4}年))\s*+(?P<date>\d{4}年.*?\S)"
+                          r"\s*+写道\s*+[:：]\s*+$")
 # Gmail in Japanese: "2024年7月31日(水) 22:16 Name <addr>:".
-RE_CJK_DATE_FIRST = re.compile(r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日\S*+\s++\d{1,2}:\d{2})\s++(?P<who>.*?\S)\s*+[:：]\s*+$")
+RE_CJK_DATE_FIRST = re.compile(r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日\S*+\s++\d{1,2}:\d{2})"
+                               r"\s++(?P<who>.*?\S)\s*+[:：]\s*+$")
 
 
 def _split_date_person(mid: str, day_first: bool) -> tuple[AttributionDate | None, tuple[str, str]] | None:
@@ -381,7 +383,8 @@ def could_end_attribution(line: str) -> bool:
     if len(line) > 300:
         return False
     line = _clean(line)
-    return bool(re.search(rf"(?:{VERBS})\s*+:?+\s*+$|写道\s*+[:：]$", line, re.I)) or bool(RE_AM_SCHRIEB.match(line)) or bool(
+    ends = re.search(rf"(?:{VERBS})\s*+:?+\s*+$|写道\s*+[:：]$", line, re.I)
+    return bool(ends) or bool(RE_AM_SCHRIEB.match(line)) or bool(
         RE_QUOTING.match(line) or RE_STAR.match(line) or RE_CJK_DATE_FIRST.match(line))
 
 

@@ -21,8 +21,8 @@ from typing import Iterable, Sequence
 
 from . import trace_patterns as pat
 from .lines import split_line
-from .trace_titles import (CONTINUATIONS, GO_TRACEBACK, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START, SPIN_HEADER, Header,
-                           describe, header_of, title_key)
+from .trace_titles import (CONTINUATIONS, GO_TRACEBACK, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START,
+                           SPIN_HEADER, Header, describe, header_of, title_key)
 
 
 @dataclass(frozen=True)
@@ -152,9 +152,9 @@ MAX_KEYWORDS_PER_LINE = 8
 # Control characters that are no text: serial consoles emit NUL runs (at a reboot, on a line
 # glitch), and a console may pass on stray bytes. Tab, newline and escape are kept.
 RE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]+")
-
-
+# Spaces HTML mailers write for indentation: read as plain spaces.
 UNICODE_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u3000": " "})
+# A console prefix shortly before a header keyword on an over-long line.
 RE_NEAR_PREFIX = re.compile(r"(?:<\d{1,2}>)?\[ *\d+\.\d+\]")
 
 
