@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 import click
 
-from . import __version__
+from .version import __version__
 from .composer import ThreadAnalysis, analyse, precompute
 from .errors import ThreadminerError
 from .report.terminal import printable

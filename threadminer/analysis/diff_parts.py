@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 RE_GIT_HEADER = re.compile(r"^diff --git (\S.*)$")
 RE_DIFF_COMMAND = re.compile(r"^diff (?:-{1,2}[\w=.,-]+\s+)+\S")  # diff -u / -urN / -r REV (hg)
@@ -139,3 +140,23 @@ class DiffDraft:
     @property
     def strip_quoted(self) -> int:
         return self.indent + (1 if self.space else 0)
+
+
+class LineReader(Protocol):
+    """What the hunk and range-diff readers need of the scanner (`diff_scan.Scanner`): the
+    lines, and a way to take them into a draft. Named here so the readers do not import the
+    scanner that calls them."""
+
+    raws: list[str]
+    rests: list[str]
+    markers: list[int]
+    depths: list[int]
+    voices: list[int]
+    n: int
+
+    def own_after(self, draft: DiffDraft, i: int) -> tuple[int | None, bool]: ...
+    def text(self, draft: DiffDraft, i: int) -> str: ...
+    def take(self, draft: DiffDraft, i: int) -> None: ...
+    def take_span(self, draft: DiffDraft, a: int, b: int) -> None: ...
+    def peek(self, draft: DiffDraft, i: int, ahead: int) -> list[str]: ...
+    def is_boundary(self, draft: DiffDraft, i: int, t: str) -> bool: ...
