@@ -6,10 +6,9 @@ import of the same epoch, in the same run.
 Default: the ksummit and linux-modules epochs in ../shared/corpus/public-inbox/. For each
 epoch, in a fresh store: `threadminer import EPOCH`, then `quotes EPOCH --json` twice, then
 `traces EPOCH --json` twice, then `summarize --all` twice, each a whole process (what a user
-waits for). Printed: seconds (the best of N runs for repeatable steps), the ratios the analysis
+waits for); each first run starts with nothing cached (the store's analysis cache emptied). Printed: seconds (the best of N runs for repeatable steps), the ratios the analysis
 spine must meet (first `quotes` <= 1.0x the import; a second run <= 25% of the first and
-<= 0.5x the import) and whether the second run's output equals the first's. Between repeats of
-a first run the analysis cache is emptied.
+<= 0.5x the import) and whether the second run's output equals the first's.
 """
 
 from __future__ import annotations
@@ -57,11 +56,8 @@ def measure(epoch: str, repeat: int) -> dict[str, float | bool]:
         for command, args in (("quotes", ("quotes", epoch, "--json")), ("traces", ("traces", epoch, "--json")),
                               ("summarize", ("summarize", "--all", "--format", "json"))):
             firsts = []
-            for n in range(repeat):
-                if n or command == "quotes":
-                    forget_analyses(db)
-                if command != "quotes" and n:
-                    run(db, "quotes", epoch, "--json")  # traces read the cached quote trees
+            for _ in range(repeat):
+                forget_analyses(db)  # a first run: nothing cached
                 elapsed, first_output = run(db, *args)
                 firsts.append(elapsed)
             seconds = []

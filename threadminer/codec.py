@@ -18,15 +18,37 @@ from .dates import iso
 
 
 def to_plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (tuple, list)):
-        return [to_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, datetime):
-        return iso(value)
-    return value
+    """`value` as lists, dicts, strings and numbers (datetimes as ISO 8601 in UTC)."""
+    encode = _ENCODERS.get(type(value))
+    if encode is None:
+        encode = _ENCODERS[type(value)] = _encoder(type(value))
+    return encode(value)
+
+
+def _plain_sequence(value: Any) -> list:
+    return [to_plain(v) for v in value]
+
+
+def _plain_dict(value: dict) -> dict:
+    return {k: to_plain(v) for k, v in value.items()}
+
+
+def _encoder(kind: type) -> Callable[[Any], Any]:
+    """How values of one type become plain data, worked out once per type."""
+    if dataclasses.is_dataclass(kind):
+        names = [f.name for f in dataclasses.fields(kind)]
+        return lambda v: {name: to_plain(getattr(v, name)) for name in names}
+    if issubclass(kind, (tuple, list)):
+        return _plain_sequence
+    if issubclass(kind, dict):
+        return _plain_dict
+    if issubclass(kind, datetime):
+        return iso
+    return _identity
+
+
+_ENCODERS: dict[type, Callable[[Any], Any]] = {str: lambda v: v, int: lambda v: v, float: lambda v: v,
+                                               bool: lambda v: v, type(None): lambda v: v}
 
 
 def from_plain(hint: Any, data: Any) -> Any:

@@ -295,12 +295,19 @@ RE_CJK_DATE_FIRST = re.compile(r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日\S*+\s++\
                                r"\s++(?P<who>.*?\S)\s*+[:：]\s*+$")
 
 
+# The last word of a date: it holds a digit ("2022,", "09:46:16AM", "[+0100]"), or is AM/PM
+# or a zone name ("PM", "CET", "(EST)").
+RE_DATE_LAST_TOKEN = re.compile(r"\d|^\(?(?:[AaPp]\.?[Mm]\.?|[A-Z]{2,5})\)?,?$")
+
+
 def _split_date_person(mid: str, day_first: bool) -> tuple[AttributionDate | None, tuple[str, str]] | None:
     """Split "Thu, Oct 20, 2022 at 09:46:16AM +1100, Dave Chinner" at the longest prefix that
     is a date; the rest must be a person."""
     mid = _clean(mid)
     tokens = mid.split(" ")
     for k in range(len(tokens) - 1, 0, -1):
+        if not RE_DATE_LAST_TOKEN.search(tokens[k - 1]):
+            continue  # a date ends in a number, AM/PM or a zone: not in a name's word
         date = parse_attribution_date(" ".join(tokens[:k]), day_first)
         if date is None:
             continue

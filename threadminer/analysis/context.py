@@ -23,8 +23,9 @@ from .lines import RE_MARKERS, split_body
 
 RE_WS = re.compile(r"\s+")
 # The text index: substrings of K characters taken every STEP characters of each message's
-# own text; any quoted piece of at least K + STEP - 1 characters meets one of them.
-TEXT_K, TEXT_STEP = 16, 4
+# own text; any quoted piece of at least K + STEP - 1 characters (19: quotes.MIN_MATCH_CHARS
+# is 20) meets one of them.
+TEXT_K, TEXT_STEP = 12, 8
 # An attribution date is never further than this from the message it names (see
 # `attribution.AttributionDate.matches`: 38 hours for a date without a time).
 DATE_WINDOW = timedelta(hours=40)
@@ -112,6 +113,9 @@ class ThreadContext:
                 self._undated.setdefault(who, []).append(mid)
         for sent in self._sent.values():
             sent.sort()
+        # A stable order for ties (dates, then ids): results never depend on set or hash order.
+        self._order = {mid: n for n, mid in enumerate(sorted(
+            self.messages, key=lambda m: (self.messages[m].date is None, self.messages[m].date or 0, m)))}
         # Names folded once: every lookup word of every sender.
         self._by_word: dict[str, set[str]] = {}
         for who, person in self._people.items():
@@ -159,7 +163,7 @@ class ThreadContext:
         words = name_words(name)
         for word in words + ["".join(words)]:
             candidates |= self._by_word.get(word, set())
-        return [who for who in candidates if person_matches(name, email, self._people[who])]
+        return sorted(who for who in candidates if person_matches(name, email, self._people[who]))
 
     def sent_by(self, name: str, email: str, near: Iterable[datetime] = ()) -> list[str]:
         """Messages whose author the name/address could be; with `near`, only those dated
@@ -213,7 +217,7 @@ class ThreadContext:
                         seen.add(mid)
                         hits[mid] += 1
         hits.pop(exclude, None)
-        return [mid for mid, _ in hits.most_common()]
+        return sorted(hits, key=lambda mid: (-hits[mid], self._order[mid]))
 
     def _index(self) -> dict[str, set[str]]:
         if self._text_index is None:

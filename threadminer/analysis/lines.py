@@ -29,10 +29,7 @@ class Line:
     markers: int
     content: str
     raw: str
-
-    @property
-    def blank(self) -> bool:
-        return not self.content.strip()
+    blank: bool  # nothing but whitespace after the markers (asked of every line, many times)
 
 
 def split_body(body: str) -> list[str]:
@@ -46,6 +43,8 @@ def split_body(body: str) -> list[str]:
 def split_line(raw: str) -> tuple[int, str]:
     """(quote depth, content) of one line: "> > foo" and ">>foo" are (2, "foo")."""
     raw = raw.rstrip("\r")
+    if not raw.startswith(">"):
+        return 0, raw
     m = RE_MARKERS.match(raw)
     if not m:
         return 0, raw
@@ -60,5 +59,5 @@ def body_lines(body: str) -> list[Line]:
     out = []
     for number, raw in enumerate(split_body(body), 1):
         depth, content = split_line(raw)
-        out.append(Line(number, depth, content, raw))
+        out.append(Line(number, depth, content, raw, not content.strip()))
     return out

@@ -166,20 +166,22 @@ def _is_footer_start(lines: list[Line], i: int) -> bool:
     return bool(tail) and bool(RE_FOOTER_WORDS.search("\n".join(tail)))
 
 
-def _next_nonblank(lines: list[Line], start: int, limit: int = 3) -> int | None:
-    """Index of the first non-blank line from `start`, looking at most `limit` lines on."""
-    for j in range(start, min(len(lines), start + limit)):
-        if not lines[j].blank:
-            return j
-    return None
+def _nonblank_from(lines: list[Line]) -> list[int]:
+    """For each index, the first non-blank line at or after it (len(lines) when none)."""
+    out = [len(lines)] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        out[i] = i if not lines[i].blank else out[i + 1]
+    return out
 
 
-def _attribution_at(lines: list[Line], depths: list[int], i: int) -> tuple[Attribution, int] | None:
+def _attribution_at(lines: list[Line], depths: list[int], i: int,
+                    nonblank_from: list[int]) -> tuple[Attribution, int] | None:
     """(attribution, lines it spans) starting at line i, when a deeper quote follows it."""
     depth = depths[i]
-    # Only a line a deeper quote follows can be an attribution: most lines end here, before
-    # any pattern is tried.
-    deeper = [span for span in (1, 2) if (after := _next_nonblank(lines, i + span)) is not None
+    # Only a line a deeper quote follows can be an attribution (the next non-blank line,
+    # at most 3 on): most lines end here, before any pattern is tried.
+    n = len(lines)
+    deeper = [span for span in (1, 2) if i + span <= n and (after := nonblank_from[i + span]) < min(n, i + span + 3)
               and depths[after] > depth]
     if not deeper:
         return None
@@ -229,7 +231,8 @@ def _build(lines: list[Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, s
         active.append(voices[-1].index)
 
     n = len(lines)
-    first_text = next((j for j in range(n) if not lines[j].blank), n)
+    nonblank_from = _nonblank_from(lines)
+    first_text = nonblank_from[0]
     i = 0
     while i < n:
         line, depth = lines[i], depths[i]
@@ -274,7 +277,7 @@ def _build(lines: list[Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, s
                     depths[j] += 1
                 i += span
                 continue
-        found = _attribution_at(lines, depths, i)
+        found = _attribution_at(lines, depths, i, nonblank_from)
         if found is not None:
             att, span = found
             before = next((j for j in range(i - 1, -1, -1) if not lines[j].blank), None)
