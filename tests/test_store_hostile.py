@@ -231,3 +231,30 @@ def test_a_damaged_store_is_named_and_writes_no_half_output(tmp_path):
     assert proc.returncode == 2
     assert b"damaged" in proc.stderr or b"not a threadminer store" in proc.stderr, proc.stderr
     assert proc.stdout == b""
+
+
+def test_no_escape_sequence_from_mail_reaches_the_terminal(tmp_path):
+    # Hostile mail: OSC 52 (writes the clipboard) and OSC 8 (a link) in the subject, plain and
+    # RFC 2047-encoded; CSI, DCS and a right-to-left override in the body and in the name.
+    osc52 = "\x1b]52;c;cm0gLXJmIH4=\x07"
+    encoded = "=?utf-8?q?" + "".join(f"={b:02X}" for b in ("evil" + osc52).encode()) + "?="
+    body = ("\x1b[2J\x1b[31mred\x1b[0m \x1bP1$r\x1b\\ text \u202egnp.exe\n\n"
+            "BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+            "RIP: 0010:do\x1b]0;title\x07_thing+0x10/0x20\nCall Trace:\n <TASK>\n do_thing+0x10/0x20\n")
+    first = mail("esc1@example.org", body, subject=f"[PATCH] \x1b]8;;http://x\x07click\x1b]8;;\x07",
+                 sender="Mal\u202eory <m@example.org>")
+    second = mail("esc2@example.org", "> " + body, subject=encoded, extra="In-Reply-To: <esc1@example.org>\n")
+    box = tmp_path / "escape.mbox"
+    box.write_bytes(mbox_of([first, second]))
+    db = str(tmp_path / "s.sqlite3")
+    assert run(db, "import", str(box)).returncode == 0
+    outputs = []
+    for args in (["threads"], ["show", "esc2@example.org"], ["quotes", "--all"], ["traces"], ["diffs"],
+                 ["summarize", "--all"], ["outcomes", "--all"], ["series"]):
+        proc = run(db, *args)
+        assert proc.returncode == 0, (args, proc.stderr)
+        outputs.append(proc.stdout + proc.stderr)
+    text = b"".join(outputs)
+    assert b"\x1b" not in text and b"\x07" not in text
+    assert "\u202e".encode() not in text and "\x9b".encode() not in text
+    assert b"\\x1b]52" in text  # shown, visibly, instead
