@@ -19,8 +19,14 @@ from functools import cached_property
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
+from .analysis import crashes as crashes_mod
 from .analysis import ghosts as ghosts_mod
+from .analysis import outcomes as outcomes_mod
+from .analysis import participants as participants_mod
+from .analysis import questions as questions_mod
 from .analysis import quotes as quotes_mod
+from .analysis import summary as summary_mod
+from .analysis import timeline as timeline_mod
 from .analysis import traces as traces_mod
 from .analysis.context import ThreadContext
 from .analysis.ghosts import QuotedGhost
@@ -38,6 +44,13 @@ T = TypeVar("T")
 QUOTES = ("quotes", f"{quotes_mod.VERSION}")
 TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}")
 GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}")
+# The thread-level reports and what they read (outcomes, traces, quotes).
+_READS = f"o{outcomes_mod.VERSION}+t{traces_mod.VERSION}+q{quotes_mod.VERSION}"
+QUESTIONS = ("questions", f"{questions_mod.VERSION}+q{quotes_mod.VERSION}")
+PARTICIPANTS = ("participants", f"{participants_mod.VERSION}+{_READS}")
+TIMELINE = ("timeline", f"{timeline_mod.VERSION}+c{crashes_mod.VERSION}+p{participants_mod.VERSION}+{_READS}")
+SUMMARY = ("summary", f"{summary_mod.VERSION}+p{participants_mod.VERSION}+c{crashes_mod.VERSION}"
+                      f"+n{questions_mod.VERSION}+{_READS}")
 # Cache rows written in one transaction.
 FLUSH_ROWS = 2000
 # Below this many messages to compute, one process does it faster than starting workers.
@@ -201,6 +214,53 @@ class ThreadAnalysis:
 
         found = self._per_thread(GHOSTS, tuple[QuotedGhost, ...], compute)
         return {g.message_id: g for g in found if g.message_id}
+
+    # --- thread-level reports -------------------------------------------------------------
+
+    def _proposals(self) -> tuple[outcomes_mod.Proposal, ...]:
+        """The thread's proposals with their outcomes (none until this build has the
+        outcomes analysis)."""
+        outcomes = getattr(self, "outcomes", None)
+        return tuple(outcomes()) if outcomes is not None else ()
+
+    def _parents(self) -> dict[str, str | None]:
+        """Each message's parent Message-ID in the thread tree (a ghost's id when the parent
+        is missing; None for the root)."""
+        nodes = self.tree.nodes
+        return {node.message_id: nodes[node.parent].message_id if node.parent in nodes else None
+                for node in nodes.values() if not node.ghost}
+
+    def _trees_by_id(self) -> dict[str, QuoteTree]:
+        return {tree.message_id: tree for tree in self.quote_trees().values()}
+
+    def crashes(self) -> tuple[crashes_mod.Crash, ...]:
+        """The thread's crashes, each with who reported it first, where and when."""
+        return crashes_mod.crashes(self.crash_signatures(), self._trees_by_id())
+
+    def questions(self) -> tuple[questions_mod.Question, ...]:
+        """Questions asked in the thread, each with the messages that answer it."""
+        return self._per_thread(QUESTIONS, tuple[questions_mod.Question, ...], lambda: questions_mod.find_questions(
+            self.context.messages.values(), self._trees_by_id(), self._parents()))
+
+    def participants(self) -> tuple[participants_mod.Participant, ...]:
+        """One participant per address, with the roles the thread shows."""
+        def compute() -> tuple[participants_mod.Participant, ...]:
+            reporters = [o.message_id for occs in self.traces().values() for o in occs if o.voice == 0]
+            return participants_mod.participants(self.context.messages.values(), self._proposals(), reporters)
+
+        return self._per_thread(PARTICIPANTS, tuple[participants_mod.Participant, ...], compute)
+
+    def timeline(self) -> tuple[timeline_mod.Event, ...]:
+        """The thread's dated events, in date order."""
+        return self._per_thread(TIMELINE, tuple[timeline_mod.Event, ...], lambda: timeline_mod.timeline(
+            self.context.messages.values(), self._parents(), self._proposals(), self.crashes(), self.participants()))
+
+    def summary(self) -> summary_mod.ThreadSummary:
+        """The thread's summary: participants, proposals and outcomes, crashes, open
+        questions and a narrative, every claim tied to a Message-ID."""
+        return self._per_thread(SUMMARY, summary_mod.ThreadSummary, lambda: summary_mod.summarize(
+            self.context.messages.values(), self.info.root_message_id, [n.message_id for n in self.tree.ghosts],
+            self.participants(), self._proposals(), self.crashes(), self.questions()))
 
     def warm(self, names: Iterable[str]) -> None:
         """Compute (or read) the named analyses of every message of the thread."""

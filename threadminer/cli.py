@@ -400,27 +400,65 @@ def traces(ctx, sources, as_json, whole_threads, all_threads, offline, base):
 
 @cli.command()
 @SOURCES
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True,
+              help="md: Markdown; json: one record per thread; html: one self-contained page (use with -o).")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (- for stdout).")
 @scope_options
 @source_options
 @common_options
 @click.pass_context
 def summarize(ctx, sources, fmt, output, whole_threads, all_threads, offline, base):
-    """Summarise the threads of SOURCEs: subject, dates, participants, crash reports, tree.
+    """Summarise the threads of SOURCEs: subject and dates, participants with their roles,
+    each proposal with what became of it, crash reports, open questions, and what happened,
+    every claim citing a Message-ID with its archive link.
 
     Example: threadminer summarize fixtures/seed-thread/thread.mbox
     """
-    from .report.text import render_overview, thread_record
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
+    found = [(ta, ta.summary(), items[0].source or None) for ta, items in run.threads(selection, "quotes")]
+    if fmt == "json":
+        from .report.records import summary_record
+
+        text = json.dumps([summary_record(s, ta.info, src) for ta, s, src in found], ensure_ascii=False, indent=1)
+    elif fmt == "html":
+        from .report.html import render_html
+
+        text = render_html([(ta, s) for ta, s, _ in found])
+    else:
+        from .report.markdown import render_summary
+
+        text = "\n".join(render_summary(s, src) for _, s, src in found).rstrip("\n")
+    write_output(output, text, run.store())
+    run.finish()
+
+
+@cli.command()
+@SOURCES
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (- for stdout).")
+@scope_options
+@source_options
+@common_options
+@click.pass_context
+def timeline(ctx, sources, fmt, output, whole_threads, all_threads, offline, base):
+    """Dated events of the threads of SOURCEs, in date order: messages posted and replied,
+    proposals, outcomes, new versions, applied reports and crash reports.
+
+    Example: threadminer timeline fixtures/seed-thread/thread.mbox --format csv
+    """
+    from .report.records import event_record, timeline_csv
 
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
-    parts = []
-    for ta, items in run.threads(selection):
-        crashes = ta.crash_signatures()
-        parts.append(thread_record(ta.info, items[0].source) if fmt == "json"
-                     else render_overview(ta.info, ta.tree, ta.ghosts(), crashes))
-    text = json.dumps(parts, ensure_ascii=False, indent=1) if fmt == "json" else "\n\n".join(parts)
+    found = [(ta.info, ta.timeline(), items[0].source or None) for ta, items in run.threads(selection, "quotes")]
+    if fmt == "md":
+        from .report.markdown import render_timeline
+
+        text = "\n".join(render_timeline(events, info.subject) for info, events, _ in found).rstrip("\n")
+    else:
+        records = [event_record(e, info, src) for info, events, src in found for e in events]
+        text = json.dumps(records, ensure_ascii=False, indent=1) if fmt == "json" else timeline_csv(records).rstrip("\n")
     write_output(output, text, run.store())
     run.finish()
 

@@ -1,0 +1,221 @@
+"""The summary of one thread: what it is, who took part, what was proposed and what became of
+each proposal, the crashes reported, the questions left open, and a short narrative.
+
+Every claim is tied to a Message-ID: proposals and outcomes carry theirs, and each sentence
+of the narrative lists the messages it tells of (`Sentence.cites`, never empty). The
+narrative is generated from those facts alone, in date order: the opening post, each
+proposal, what was reported about it (a sentence per prose report; structured reports of one
+kind grouped), crash reports not already told with an outcome, and how the thread ended.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Iterable
+
+from ..message import Message
+from .crashes import Crash
+from .outcomes import Outcome, Proposal
+from .participants import Names, Participant
+from .questions import Question
+
+# Bump when the summary or its narrative changes.
+VERSION = 1
+
+# Beyond this many event sentences the narrative keeps the most telling ones (proposals,
+# applied, prose reports, new versions, crashes) and points at the timeline for the rest.
+MAX_SENTENCES = 16
+EVIDENCE_CHARS = 160
+RE_RFC = re.compile(r"\[[^\]]*\bRFC\b[^\]]*\]", re.I)
+
+KIND_PHRASES = {"patch": "a patch", "series": "a patch series", "diff": "a diff", "suggestion": "a code suggestion"}
+VERDICT_PHRASES = {
+    "works": "reported that {p} works",
+    "does-not-work": "reported that {p} does not work",
+    "regresses": "reported that {p} causes a regression",
+    "reviewed": "gave {p} a Reviewed-by",
+    "acked": "acked {p}",
+    "nacked": "NAKed {p}",
+    "changes-requested": "asked for changes to {p}",
+    "applied": "applied {p}",
+    "superseded": "superseded {p} with a new version",
+    "build-failure": "reported that {p} fails to build",
+}
+# Which sentences stay when the narrative must be cut (lower is kept first).
+PRIORITY = {"proposal": 0, "applied": 0, "superseded": 1, "does-not-work": 1, "regresses": 1, "works": 1,
+            "nacked": 1, "build-failure": 2, "changes-requested": 2, "crash": 3, "reviewed": 4, "acked": 4}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the narrative and the messages it tells of."""
+
+    text: str
+    cites: tuple[str, ...]
+    date: datetime | None
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    subject: str
+    root_message_id: str
+    first_date: datetime | None
+    last_date: datetime | None
+    messages: int
+    missing: tuple[str, ...]             # Message-IDs referenced by the thread but not in the archive
+    participants: tuple[Participant, ...]
+    proposals: tuple[Proposal, ...]
+    crashes: tuple[Crash, ...]
+    open_questions: tuple[Question, ...]
+    narrative: tuple[Sentence, ...]
+
+
+def day(date: datetime | None) -> str:
+    """"14 Oct 2022" (dates are UTC), or "an unknown date"."""
+    return f"{date.day} {date:%b %Y}" if date else "an unknown date"
+
+
+def shorten(text: str, limit: int = EVIDENCE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def summarize(messages: Iterable[Message], root_message_id: str, missing: Iterable[str],
+              participants: Iterable[Participant], proposals: Iterable[Proposal], crashes: Iterable[Crash],
+              questions: Iterable[Question]) -> ThreadSummary:
+    msgs = sorted(messages, key=lambda m: (m.date is None, m.date.timestamp() if m.date else 0.0, m.message_id))
+    by_id = {m.message_id: m for m in msgs}
+    root = by_id.get(root_message_id) or (msgs[0] if msgs else None)
+    dates = [m.date for m in msgs if m.date]
+    participants = tuple(participants)
+    names = Names(participants)
+    # Everyone is shown by the name the participant list gives them.
+    proposals = tuple(replace(p, author=names(p.author, p.author_email, None),
+                              outcomes=tuple(replace(o, by=names(o.by, o.by_email, None)) for o in p.outcomes))
+                      for p in proposals)
+    crashes = tuple(replace(c, reported_by=names(c.reported_by, None, None)) for c in crashes)
+    questions = tuple(replace(q, author=names(q.author, q.author_email, None)) for q in questions)
+    return ThreadSummary(
+        subject=root.subject if root else "", root_message_id=root_message_id,
+        first_date=min(dates) if dates else None, last_date=max(dates) if dates else None, messages=len(msgs),
+        missing=tuple(missing), participants=participants, proposals=proposals, crashes=crashes,
+        open_questions=tuple(q for q in questions if q.open),
+        narrative=narrative(msgs, root, proposals, crashes, names))
+
+
+# --- the narrative -------------------------------------------------------------------------
+
+def narrative(msgs: list[Message], root: Message | None, proposals: tuple[Proposal, ...],
+              crashes: tuple[Crash, ...], names: Names) -> tuple[Sentence, ...]:
+    if root is None:
+        return ()
+    root_proposal = next((p for p in proposals if p.message_id == root.message_id), None)
+    events: list[tuple[int, Sentence]] = []
+    opening = _opening(root, root_proposal, names)
+    for prop in proposals:
+        if prop is not root_proposal:
+            events.append((PRIORITY["proposal"], _proposed(prop, names)))
+        events.extend(_outcomes(prop, names))
+    told = {t for prop in proposals for out in prop.outcomes for t in out.traces}
+    events.extend((PRIORITY["crash"], s) for s in _crashes([c for c in crashes if c.title not in told], names))
+    events.sort(key=lambda e: _order(e[1]))
+    cut = 0
+    if len(events) > MAX_SENTENCES:
+        keep = sorted(range(len(events)), key=lambda i: (events[i][0], i))[:MAX_SENTENCES]
+        cut = len(events) - MAX_SENTENCES
+        events = [events[i] for i in sorted(keep)]
+    return (opening, *(s for _, s in events), _closing(msgs, proposals, cut, names))
+
+
+def _order(sentence: Sentence) -> tuple:
+    return (sentence.date is None, sentence.date.timestamp() if sentence.date else 0.0)
+
+
+def _opening(root: Message, prop: Proposal | None, names: Names) -> Sentence:
+    who = names(root.author.display, root.author.email, "An unnamed sender")
+    subject = f"\u201c{shorten(root.subject or '(no subject)', 120)}\u201d"
+    if prop is not None:
+        what = KIND_PHRASES.get(prop.kind, "a change")
+        if RE_RFC.search(root.subject or ""):
+            what = "an RFC " + what.split(" ", 1)[1]
+        files = f", touching {_files(prop.files)}" if prop.files else ""
+        text = f"On {day(root.date)}, {who} opened the thread with {what} {subject} ({prop.id}){files}."
+    else:
+        text = f"On {day(root.date)}, {who} opened the thread {subject}."
+    return Sentence(text, (root.message_id,), root.date)
+
+
+def _files(files: tuple[str, ...]) -> str:
+    return ", ".join(files[:3]) + (f" and {len(files) - 3} more files" if len(files) > 3 else "")
+
+
+def _proposed(prop: Proposal, names: Names) -> Sentence:
+    who = names(prop.author, prop.author_email)
+    what = f"version {prop.version} of " if prop.version and prop.version > 1 else ""
+    files = f", touching {_files(prop.files)}" if prop.files else ""
+    text = (f"On {day(prop.date)}, {who} proposed {what}{KIND_PHRASES.get(prop.kind, 'a change')} "
+            f"\u201c{shorten(prop.title, 90)}\u201d ({prop.id}){files}.")
+    return Sentence(text, (prop.message_id,), prop.date)
+
+
+def _outcomes(prop: Proposal, names: Names) -> list[tuple[int, Sentence]]:
+    """A sentence per prose outcome, per applied report and per new version; structured
+    verdicts of one kind (Reviewed-by, Acked-by, ...) grouped into one sentence."""
+    out: list[tuple[int, Sentence]] = []
+    grouped: dict[str, list[Outcome]] = {}
+    for outcome in prop.outcomes:
+        if outcome.structured and outcome.verdict in ("reviewed", "acked", "works", "build-failure"):
+            grouped.setdefault(outcome.verdict, []).append(outcome)
+            continue
+        out.append((PRIORITY.get(outcome.verdict, 2), _told(prop, [outcome], names)))
+    for verdict, group in grouped.items():
+        out.append((PRIORITY.get(verdict, 2), _told(prop, group, names)))
+    return out
+
+
+def _told(prop: Proposal, group: list[Outcome], names: Names) -> Sentence:
+    first = group[0]
+    who = _and(list(dict.fromkeys(names(o.by, o.by_email) for o in group)))
+    action = VERDICT_PHRASES.get(first.verdict, "reported on {p}").format(p=f"{prop.id}")
+    text = f"On {day(first.date)}, {who} {action}"
+    if first.verdict == "superseded" and first.superseded_by:
+        text += f" (<{first.superseded_by}>)"
+    elif len(group) == 1 and first.evidence and not (first.structured and first.verdict == "superseded"):
+        text += f": \u201c{shorten(first.evidence)}\u201d"
+    if first.traces:
+        text += f", with the crash reports {', '.join(first.traces)}"
+    cites = tuple(dict.fromkeys(o.message_id for o in group))
+    return Sentence(text.rstrip(".") + ".", cites, first.date)
+
+
+def _crashes(crashes: list[Crash], names: Names) -> list[Sentence]:
+    """One sentence per message that reported crashes."""
+    by_message: dict[str, list[Crash]] = {}
+    for crash in crashes:
+        by_message.setdefault(crash.reported_in, []).append(crash)
+    out = []
+    for mid, group in by_message.items():
+        first = group[0]
+        titles = ", ".join(f"\u201c{c.title}\u201d" for c in group)
+        noun = "a crash" if len(group) == 1 else f"{len(group)} crashes"
+        where = " (in a message missing from the archive, known from quotes)" if first.quoted_only else ""
+        out.append(Sentence(f"On {day(first.date)}, {names(first.reported_by)} reported {noun}: {titles}{where}.",
+                            (mid,), first.date))
+    return out
+
+
+def _closing(msgs: list[Message], proposals: tuple[Proposal, ...], cut: int, names: Names) -> Sentence:
+    last = max((m for m in msgs if m.date), key=lambda m: m.date, default=msgs[-1])
+    applied = [p.id for p in proposals if any(o.verdict == "applied" for o in p.outcomes)]
+    state = (f"{_and(applied)} {'was' if len(applied) == 1 else 'were'} reported applied" if applied
+             else "no proposal was reported applied" if proposals else "no change was proposed")
+    more = f"; {cut} further events are in the timeline" if cut else ""
+    who = names(last.author.display, last.author.email, "an unnamed sender")
+    return Sentence(f"The last message came from {who} on {day(last.date)}; {state}{more}.",
+                    (last.message_id,), last.date)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
