@@ -46,7 +46,7 @@ TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}")
 GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}")
 # The thread-level reports and what they read (outcomes, traces, quotes).
 _READS = f"o{outcomes_mod.VERSION}+t{traces_mod.VERSION}+q{quotes_mod.VERSION}"
-QUESTIONS = ("questions", f"{questions_mod.VERSION}+q{quotes_mod.VERSION}")
+QUESTIONS = ("questions", f"{questions_mod.VERSION}+t{traces_mod.VERSION}+q{quotes_mod.VERSION}")
 PARTICIPANTS = ("participants", f"{participants_mod.VERSION}+{_READS}")
 TIMELINE = ("timeline", f"{timeline_mod.VERSION}+c{crashes_mod.VERSION}+p{participants_mod.VERSION}+{_READS}")
 SUMMARY = ("summary", f"{summary_mod.VERSION}+p{participants_mod.VERSION}+c{crashes_mod.VERSION}"
@@ -239,8 +239,15 @@ class ThreadAnalysis:
 
     def questions(self) -> tuple[questions_mod.Question, ...]:
         """Questions asked in the thread, each with the messages that answer it."""
-        return self._per_thread(QUESTIONS, tuple[questions_mod.Question, ...], lambda: questions_mod.find_questions(
-            self.context.messages.values(), self._trees_by_id(), self._parents()))
+        def compute() -> tuple[questions_mod.Question, ...]:
+            logs: dict[str, list[tuple[int, int]]] = {}
+            for occs in self.traces().values():
+                for occ in occs:
+                    logs.setdefault(occ.message_id, []).append((occ.report.first_line, occ.report.last_line))
+            return questions_mod.find_questions(self.context.messages.values(), self._trees_by_id(), self._parents(),
+                                                logs)
+
+        return self._per_thread(QUESTIONS, tuple[questions_mod.Question, ...], compute)
 
     def participants(self) -> tuple[participants_mod.Participant, ...]:
         """One participant per address, with the roles the thread shows."""

@@ -34,11 +34,14 @@ MAX_CHARS = 600
 # A sentence ends at . ! or ? followed by space and a capital, a bracket or a quote, so
 # "e.g. this" and "v5.10 kernels" do not cut one.
 RE_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z(\"'\[])")
-RE_QUESTION = re.compile(r"\?[\"')\]]*$")
+# Ends in "?" right after a word or a closing bracket or quote: "(kallsyms_selftest.c:?)" in
+# a symbolised stack trace is not a question.
+RE_QUESTION = re.compile(r"[\w)\]\"'\u2019]\?+[\"')\]\u201d]*$")
 RE_WORD = re.compile(r"[A-Za-z]{2,}")
-# Lines that are not prose: indented code, diff and patch lines, console logs, C statements.
+# Lines that are not prose: indented code, diff and patch lines, console lines (a timestamp
+# "[  58.123456]", a task or CPU id "[T58]", "[ C1]", a log level "<4>["), C statements.
 RE_NOT_PROSE = re.compile(
-    r"^(?:\t| {2,}|[+\-@]|diff |index [0-9a-f]|Index: |\[ *\d+\.\d+\]|<\d>\[)|[;{}]\s*$|^\s*[}{]")
+    r"^(?:\t| {2,}|[+\-@]|diff |index [0-9a-f]|Index: |\[ *(?:\d+\.\d+|[TC] *\d+)\]|<\d>\[)|[;{}]\s*$|^\s*[}{]")
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,15 @@ class Question:
         return not self.answered_by
 
 
-def asked(tree: QuoteTree) -> list[tuple[str, int]]:
-    """(question, line) for each question a message asks in its own voice."""
+def asked(tree: QuoteTree, not_prose: Iterable[tuple[int, int]] = ()) -> list[tuple[str, int]]:
+    """(question, line) for each question a message asks in its own voice; `not_prose`: line
+    spans (first, last) to leave out, such as the crash reports the traces analysis found."""
+    skip = {n for first, last in not_prose for n in range(first, last + 1)}
     out = []
     for seg in tree.segments:
         if seg.depth != 0 or seg.kind != TEXT:
             continue
-        for text, line in _paragraphs(seg.text, seg.first_line):
+        for text, line in _paragraphs(seg.text, seg.first_line, skip):
             for sentence, offset in _sentences(text):
                 if RE_QUESTION.search(sentence) and len(RE_WORD.findall(sentence)) >= MIN_WORDS \
                         and len(sentence) <= MAX_CHARS:
@@ -73,12 +78,12 @@ def asked(tree: QuoteTree) -> list[tuple[str, int]]:
     return out
 
 
-def _paragraphs(text: str, first_line: int) -> Iterable[tuple[str, int]]:
+def _paragraphs(text: str, first_line: int, skip: set[int]) -> Iterable[tuple[str, int]]:
     """(paragraph, first line) of prose: blank lines and non-prose lines end a paragraph."""
     lines: list[str] = []
     start = first_line
     for i, raw in enumerate(text.split("\n")):
-        if not raw.strip() or RE_NOT_PROSE.search(raw):
+        if not raw.strip() or RE_NOT_PROSE.search(raw) or first_line + i in skip:
             if lines:
                 yield "\n".join(lines), start
             lines = []
@@ -101,11 +106,13 @@ def _sentences(paragraph: str) -> Iterable[tuple[str, int]]:
 
 
 def find_questions(messages: Iterable[Message], trees: Mapping[str, QuoteTree],
-                   parents: Mapping[str, str | None]) -> tuple[Question, ...]:
+                   parents: Mapping[str, str | None],
+                   not_prose: Mapping[str, Iterable[tuple[int, int]]] | None = None) -> tuple[Question, ...]:
     """Every question of the thread with its answers, in date order of the asking messages.
 
     `trees`: the quote tree of each message; `parents`: each message's parent Message-ID in
-    the thread tree (None for the root or a message under a missing one)."""
+    the thread tree (None for the root or a message under a missing one); `not_prose`: body
+    line spans of each message that are not prose (crash reports)."""
     msgs = sorted(messages, key=lambda m: (m.date is None, m.date.timestamp() if m.date else 0.0, m.message_id))
     by_id = {m.message_id: m for m in msgs}
     who = {m.message_id: person_key(m.author.email, m.author.name) for m in msgs}
@@ -135,7 +142,7 @@ def find_questions(messages: Iterable[Message], trees: Mapping[str, QuoteTree],
         if tree is None:
             continue
         asker = who[msg.message_id]
-        for text, line in asked(tree):
+        for text, line in asked(tree, (not_prose or {}).get(msg.message_id, ())):
             needle = normalise(text)
             answers: list[tuple[str, str]] = []
             for quoting, body in quoted.get(msg.message_id, ()):

@@ -1,8 +1,8 @@
 """A thread's dated events, in date order: what was posted, proposed, reported and decided.
 
 Event kinds:
-- `posted`: a message that starts the thread (or a branch whose parent is not held);
-- `replied`: a reply to a message of the thread;
+- `posted`: a message that starts the thread;
+- `replied`: a reply to a message of the thread (or to one it references but lacks);
 - `proposal`: a change put forward (patch, series revision, diff in a reply, code suggestion);
 - `new version`: a newer version of a proposal (its `superseded` outcome);
 - `outcome`: what a message reports about a proposal (works, does-not-work, reviewed, ...);
@@ -52,10 +52,14 @@ def timeline(messages: Iterable[Message], parents: Mapping[str, str | None], pro
     names = Names(tuple(participants))
     events: list[Event] = []
     for mid, msg in msgs.items():
-        parent = msgs.get(parents.get(mid) or "")
+        parent_id = parents.get(mid)
+        parent = msgs.get(parent_id or "")
         who, email = names(msg.author.display, msg.author.email, None), msg.author.email or None
-        if parent is None:
+        if parent_id is None:
             events.append(Event(msg.date, "posted", mid, who, email, msg.subject or "(no subject)"))
+        elif parent is None:
+            events.append(Event(msg.date, "replied", mid, who, email,
+                                "replied to a message missing from the archive"))
         else:
             events.append(Event(msg.date, "replied", mid, who, email,
                                 f"replied to {names(parent.author.display, parent.author.email, 'an unnamed sender')}"))
