@@ -396,6 +396,20 @@ def test_search_without_results_is_not_found(cli, lore):
     assert "not found: no message matches" in one_error_line(result)
 
 
+def test_fetch_json_names_the_subject_and_import_of_a_raw_url_counts_one_message(cli, lore):
+    record = cli.json("fetch", SEED_MID, "--base", lore.base, "--json")
+    assert record["subject"] == "[RFC PATCH] mm: move xa forward when run across zombie page"
+    counts = cli.json("import", "--json", f"{lore.base}{SEED_MID}/raw")
+    assert (counts["messages_new"], counts["messages_seen"]) == (0, 1)
+
+
+def test_a_wrong_inbox_is_named(cli, lore):
+    wrong = f"{lore.root}/no-such-list/"
+    result = cli("fetch", SEED_MID, "--base", wrong)
+    assert result.exit_code == 2
+    assert f"{wrong}: no such inbox there" in one_error_line(result)
+
+
 def test_unknown_message_id_is_exit_1(cli, lore):
     result = cli("fetch", "no-such-message@example.org", "--base", lore.base)
     assert result.exit_code == 1

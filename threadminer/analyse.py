@@ -126,13 +126,20 @@ class ThreadAnalysis:
     @cached_property
     def context(self) -> ThreadContext:
         """The thread's messages, decoded once, with its tree and indexes."""
-        self._messages = dict(self.store.messages(self.keys))
         return ThreadContext(self._messages.values(), self.tree)
+
+    @cached_property
+    def _messages(self) -> dict[str, Message]:
+        return dict(self.store.messages(self.keys))
+
+    @cached_property
+    def _key_set(self) -> frozenset[str]:
+        return frozenset(self.keys)
 
     def message(self, key: str) -> Message:
         """A message of the thread (a page copy is read as the page gave it, under the
         Message-ID of the message it renders)."""
-        if key in self.__dict__.get("_messages", {}):
+        if key in self._key_set:
             return self._messages[key]
         msg = self.store.message(key)
         original = self.store.copy_of(key)

@@ -80,6 +80,9 @@ def json_option(func):
     return click.option("--json", "as_json", is_flag=True, help="JSON records (see CONTRACT.md).")(func)
 
 
+# Fewer threads than this are analysed without a progress bar (it would only flicker).
+PROGRESS_MIN_THREADS = 20
+
 SOURCES = click.argument("sources", nargs=-1, metavar="[SOURCE]...")
 
 
@@ -147,10 +150,15 @@ class Run:
     def threads(self, selection: Selection, *analyses: str) -> Iterator[tuple[ThreadAnalysis, list]]:
         """The selected threads' analyses; `analyses` names those to compute on every core
         first when many threads lack them."""
-        with errors_as_exit_codes():
+        threads = len(selection.by_thread())
+        with errors_as_exit_codes(), progress_display(self.quiet or threads < PROGRESS_MIN_THREADS) as progress:
             if analyses:
                 precompute(self.store(), selection, analyses)
-            yield from analyse(self.store(), selection)
+            tick = progress("analysing threads", threads) if progress else None
+            for pair in analyse(self.store(), selection):
+                yield pair
+                if tick:
+                    tick(1)
 
     def finish(self) -> None:
         if self.exit_code:
@@ -186,13 +194,31 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
+# JSON output is held back until this much is ready: most answers are complete before their
+# first byte is written, so a failure (a damaged store) leaves no half array on stdout; a
+# whole archive's answer then streams, record by record.
+JSON_HOLD_BYTES = 8 << 20
+
+
 def json_records(records: Iterable[dict]) -> None:
-    """A JSON array written record by record (nothing is held back for the whole list)."""
-    first = True
+    """A JSON array written record by record."""
+    held: list[str] = []
+    size = 0
+    streaming = False
     for record in records:
-        click.echo(("[\n" if first else ",\n") + json.dumps(record, ensure_ascii=False), nl=False)
-        first = False
-    click.echo("[]" if first else "\n]")
+        text = json.dumps(record, ensure_ascii=False)
+        if streaming:
+            click.echo(",\n" + text, nl=False)
+            continue
+        held.append(text)
+        size += len(text)
+        if size > JSON_HOLD_BYTES:
+            click.echo("[\n" + ",\n".join(held), nl=False)
+            held, streaming = [], True
+    if streaming:
+        click.echo("\n]")
+    else:
+        click.echo("[\n" + ",\n".join(held) + "\n]" if held else "[]")
 
 
 def write_output(output: str | None, text: str, store: Store | None = None) -> None:
@@ -210,7 +236,21 @@ def write_output(output: str | None, text: str, store: Store | None = None) -> N
 
 # --- commands --------------------------------------------------------------------------------
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; an argument that is a Message-ID beginning with "-" (git-send-email
+    writes such ids: "-v2-0-a3542e15111c@kernel.org") is taken as a Message-ID, not an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, [f"<{a}>" if looks_like_dash_id(a) else a for a in args])
+
+
+def looks_like_dash_id(arg: str) -> bool:
+    from .mid import message_id_argument
+
+    return arg.startswith("-") and "=" not in arg and message_id_argument(arg) is not None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="threadminer")
 @common_options
 @click.pass_context

@@ -111,6 +111,13 @@ def everything(store: Store) -> Selection:
 def _resolve(store: Store, source: str, imported: ImportResult, *, offline: bool, base: str | None,
              progress: Progress | None) -> list[str]:
     """The stored keys a SOURCE names, importing what is new."""
+    if source != "-" and not os.path.exists(source) and not RE_SCHEME.match(source):
+        # Any id threadminer prints opens: a Message-ID, a ghost's id, a duplicate's key.
+        for text in dict.fromkeys((source.strip(), source.strip().strip("<>"))):
+            found = store.lookup(text)
+            if found is not None:
+                imported.messages_seen += 1
+                return [found.key or text]
     if source != "-" and is_message_id(source):
         mid = message_id_argument(source)
         assert mid is not None

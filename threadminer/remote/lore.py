@@ -161,6 +161,8 @@ def download(client: Client, target: Target, folder: str) -> Downloaded:
             # 501: no thread index (an unindexed inbox); the message alone may still be there.
             reply = client.fetch("GET", target.raw_url, wire)
         if reply.status in (404, 410):
+            if client.fetch("GET", target.inbox, wire).status == 404:
+                raise FetchError(f"{target.inbox}: no such inbox there (HTTP 404); check --base")
             raise NotFound(f"not found: <{target.message_id}> (asked {target.inbox})")
     if reply.status != 200 or reply.path is None:
         raise FetchError(f"{reply.url}: HTTP {reply.status} {status_phrase(reply.status)}".rstrip())

@@ -56,9 +56,11 @@ def node_line(node: Node, ghost=None, show_subject: bool = True) -> str:
     s = node.summary
     date = (iso(s.date) or "????-??-??")[:16].replace("T", " ")
     author = s.author or "(unknown)"
+    # A second, different message under a reused Message-ID shows its key ("<id>#2").
+    name = f"<{s.message_id}>" if s.key == s.message_id else s.key
     if show_subject:
-        return f"{date}  {author}: {s.subject or '(no subject)'}  <{s.message_id}>"
-    return f"{date}  {author}  <{s.message_id}>"
+        return f"{date}  {author}: {s.subject or '(no subject)'}  {name}"
+    return f"{date}  {author}  {name}"
 
 
 def render_thread(thread: Thread, rules: bool = False, ghosts: dict | None = None,

@@ -110,6 +110,7 @@ MIGRATIONS: list[str] = [
     """
     DROP TABLE IF EXISTS quoted_ghosts;
     DROP TABLE IF EXISTS analyses;
+    DROP TABLE IF EXISTS meta;
     CREATE TABLE analyses (
         scope TEXT NOT NULL,             -- a message key, or "thread:<id>"
         analyser TEXT NOT NULL,          -- "quotes", "traces", "diffs", ...

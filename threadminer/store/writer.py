@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Iterable, Iterator
 
 from ..dates import iso
-from ..errors import StoreError
+from ..errors import StoreError, ThreadminerError
 from ..message import Message
 from ..people import name_key
 from ..sources import Checkpoint, Item, Skipped
@@ -120,7 +120,7 @@ class Writer:
         result = ImportResult()
         self._dirty = set()
         self._page_copies = None
-        pending = 0
+        pending = self._uncommitted = 0
         seq = self._next_seq(source_id)
         started = time.monotonic()
         self.db.execute("BEGIN IMMEDIATE")
@@ -140,6 +140,7 @@ class Writer:
                     seq += 1
                 if key is not None:
                     result.keys.setdefault(key, None)
+                    self._uncommitted += 1
                 pending += 1
                 if progress:
                     progress(1)
@@ -147,21 +148,38 @@ class Writer:
                     self.db.execute("COMMIT")
                     self.db.execute("BEGIN IMMEDIATE")
                     self._dirty.clear()
-                    pending = 0
+                    pending = self._uncommitted = 0
                     started = time.monotonic()
             self.db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             # A full disk, a read-only file, a lock held too long: what was committed stays.
             self._rollback()
             raise StoreError(f"{self.path}: cannot write ({exc})") from None
-        except BaseException:
+        except BaseException as exc:
             # Keep what was committed; drop the half-done batch. A SourceError raised by the
-            # reader mid-archive lands here: the messages before it stay stored.
+            # reader mid-archive lands here: the messages before it stay stored, and the
+            # error says how many that is.
             self._rollback()
             self._try_rebuild()
+            if isinstance(exc, ThreadminerError):
+                exc.args = (f"{exc} ({self._committed(result)} messages read before it are stored)",)
             raise
         self.rebuild_dirty_threads()
+        result.thread_ids = self._threads_of(list(result.keys))
         return result
+
+    def _threads_of(self, keys: list[str]) -> set[int]:
+        """The threads the messages are in now (an import merges threads as it goes)."""
+        found: set[int] = set()
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT DISTINCT thread_id FROM messages WHERE key IN ({marks})", chunk))
+        return found
+
+    def _committed(self, result: ImportResult) -> int:
+        """How many messages of this import are in the store (those of committed batches)."""
+        return result.messages_new + result.messages_seen - self._uncommitted
 
     def _next_seq(self, source_id: int | None) -> int:
         if source_id is None:
@@ -228,7 +246,6 @@ class Writer:
              msg.author.email, iso(msg.date), msg.in_reply_to, " ".join(msg.references),
              headerless_reply, int(msg.id_derived), msg.source, iso(datetime.now().astimezone()),
              thread_id, raw, copy_of[0] if copy_of else None, reply_subject))
-        result.thread_ids.add(thread_id)
         if copy_of is not None:
             # The message was stored already; this is another rendering of it, kept aside.
             result.messages_seen += 1
