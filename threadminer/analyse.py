@@ -12,7 +12,10 @@ store, and the CLI only selects, asks and renders.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from datetime import timedelta
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import cached_property
@@ -25,14 +28,18 @@ from .analysis import outcomes as outcomes_mod
 from .analysis import participants as participants_mod
 from .analysis import questions as questions_mod
 from .analysis import quotes as quotes_mod
+from .analysis import series as series_mod
 from .analysis import summary as summary_mod
 from .analysis import timeline as timeline_mod
 from .analysis import traces as traces_mod
 from .analysis.context import ThreadContext
+from .analysis.lexicon import Lexicon
 from .analysis.ghosts import QuotedGhost
+from .analysis.outcomes import Proposal
 from .analysis.quotes import QuoteTree
 from .analysis.traces import Occurrence
 from .codec import from_plain, to_plain
+from .dates import from_iso, iso
 from .message import Message
 from .select import Selected, Selection
 from .store import Store, ThreadInfo
@@ -44,9 +51,13 @@ T = TypeVar("T")
 QUOTES = ("quotes", f"{quotes_mod.VERSION}")
 TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}")
 GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}")
-# The thread-level reports and what they read (outcomes, traces, quotes).
-_READS = f"o{outcomes_mod.VERSION}+t{traces_mod.VERSION}+q{quotes_mod.VERSION}"
-QUESTIONS = ("questions", f"{questions_mod.VERSION}+t{traces_mod.VERSION}+q{quotes_mod.VERSION}")
+# The outcomes read quote trees, crash reports and series; the lexicon's digest and the
+# candidate messages of other threads are added per call (see ThreadAnalysis.outcomes).
+OUTCOMES = ("outcomes", f"{outcomes_mod.VERSION}+q{quotes_mod.VERSION}+t{traces_mod.VERSION}+s{series_mod.VERSION}")
+# The thread-level reports and what they read (traces, quotes; the outcomes they read are
+# added per call as a digest of the proposals, see ThreadAnalysis._reads_outcomes).
+_READS = f"t{traces_mod.VERSION}+q{quotes_mod.VERSION}"
+QUESTIONS = ("questions", f"{questions_mod.VERSION}+{_READS}")
 PARTICIPANTS = ("participants", f"{participants_mod.VERSION}+{_READS}")
 TIMELINE = ("timeline", f"{timeline_mod.VERSION}+c{crashes_mod.VERSION}+p{participants_mod.VERSION}+{_READS}")
 SUMMARY = ("summary", f"{summary_mod.VERSION}+p{participants_mod.VERSION}+c{crashes_mod.VERSION}"
@@ -222,13 +233,47 @@ class ThreadAnalysis:
         found = self._per_thread(GHOSTS, tuple[QuotedGhost, ...], compute)
         return {g.message_id: g for g in found if g.message_id}
 
+    def outcomes(self, lexicon: Lexicon | None = None) -> tuple[Proposal, ...]:
+        """The thread's proposals (patches, series, reply diffs, code suggestions), each with
+        the outcomes reported about it, in order of appearance; proposals of other threads
+        that this thread's outcomes are about come last (`in_thread` False). Newer versions
+        posted in other threads of the store are found too. `lexicon`: the outcome rules
+        (default: the user's, see `outcome_lexicon`)."""
+        lexicon = lexicon or outcome_lexicon()
+        candidates = outcome_candidates(self.store, self.thread_id)
+        digest = hashlib.sha1("\n".join(sorted(candidates)).encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        analyser = ("outcomes", f"{OUTCOMES[1]}+l{lexicon.digest}+c{digest}")
+
+        def compute() -> tuple[Proposal, ...]:
+            ctx = self.context
+            trees = {t.message_id: t for t in reversed(list(self.quote_trees().values()))}
+            traces = {}
+            for key, occs in self.traces().items():
+                traces.setdefault(self.message(key).message_id, occs)
+            nodes = self.tree.nodes
+            parent_of = {n.message_id: (nodes[n.parent].message_id if n.parent in nodes else n.parent)
+                         for n in nodes.values()}
+            others = [m for _, m in self.store.messages(candidates)]
+            others_parent = {m.message_id: (m.parent_ids[0] if m.parent_ids else None) for m in others}
+            return outcomes_mod.find_outcomes(ctx.messages.values(), parent_of, trees, traces, lexicon,
+                                              others, others_parent)
+
+        return self._per_thread(analyser, tuple[Proposal, ...], compute)
+
     # --- thread-level reports -------------------------------------------------------------
 
-    def _proposals(self) -> tuple[outcomes_mod.Proposal, ...]:
-        """The thread's proposals with their outcomes (none until this build has the
-        outcomes analysis)."""
-        outcomes = getattr(self, "outcomes", None)
-        return tuple(outcomes()) if outcomes is not None else ()
+    def _proposals(self) -> tuple[Proposal, ...]:
+        """The thread's proposals with their outcomes (`outcomes`)."""
+        return self.outcomes()
+
+    def _reads_outcomes(self, analyser: tuple[str, str]) -> tuple[str, str]:
+        """`analyser` with a digest of the proposals it reads in its version: a report is
+        computed again whenever the outcomes change, whatever changed them (the analyser's
+        version, the lexicon, other threads of the store)."""
+        if "_outcomes_digest" not in self.__dict__:
+            data = json.dumps(to_plain(self._proposals()), sort_keys=True, ensure_ascii=False)
+            self._outcomes_digest = hashlib.sha1(data.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        return analyser[0], f"{analyser[1]}+o{self._outcomes_digest}"
 
     def _parents(self) -> dict[str, str | None]:
         """Each message's parent Message-ID in the thread tree (a ghost's id when the parent
@@ -262,17 +307,17 @@ class ThreadAnalysis:
             reporters = [o.message_id for occs in self.traces().values() for o in occs if o.voice == 0]
             return participants_mod.participants(self.context.messages.values(), self._proposals(), reporters)
 
-        return self._per_thread(PARTICIPANTS, tuple[participants_mod.Participant, ...], compute)
+        return self._per_thread(self._reads_outcomes(PARTICIPANTS), tuple[participants_mod.Participant, ...], compute)
 
     def timeline(self) -> tuple[timeline_mod.Event, ...]:
         """The thread's dated events, in date order."""
-        return self._per_thread(TIMELINE, tuple[timeline_mod.Event, ...], lambda: timeline_mod.timeline(
+        return self._per_thread(self._reads_outcomes(TIMELINE), tuple[timeline_mod.Event, ...], lambda: timeline_mod.timeline(
             self.context.messages.values(), self._parents(), self._proposals(), self.crashes(), self.participants()))
 
     def summary(self) -> summary_mod.ThreadSummary:
         """The thread's summary: participants, proposals and outcomes, crashes, open
         questions and a narrative, every claim tied to a Message-ID."""
-        return self._per_thread(SUMMARY, summary_mod.ThreadSummary, lambda: summary_mod.summarize(
+        return self._per_thread(self._reads_outcomes(SUMMARY), summary_mod.ThreadSummary, lambda: summary_mod.summarize(
             self.context.messages.values(), self.info.root_message_id, [n.message_id for n in self.tree.ghosts],
             self.participants(), self._proposals(), self.crashes(), self.questions()))
 
@@ -290,6 +335,88 @@ class ThreadAnalysis:
             else:
                 out[item.key] = None
         return list(out)
+
+
+# --- what the outcomes analysis reads beyond the thread ------------------------------------
+
+def outcome_lexicon() -> Lexicon:
+    """The outcome lexicon: the one shipped, with the user's file merged over it (named by
+    THREADMINER_LEXICON, else `[outcomes] lexicon` in the config file)."""
+    from .analysis.lexicon import build_lexicon, parse_lexicon
+    from .config import ConfigError, config_table
+
+    path = os.environ.get("THREADMINER_LEXICON") or config_table("outcomes").get("lexicon")
+    if not path:
+        return build_lexicon()
+    path = os.path.expanduser(str(path))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the outcome lexicon ({exc.strerror or exc})") from None
+    return build_lexicon(parse_lexicon(text, path))
+
+
+# Other threads' postings within this many days of the thread are looked at as revisions.
+VERSION_WINDOW_DAYS = 200
+CANDIDATES_MAX = 400
+
+
+def outcome_candidates(store: Store, thread_id: int) -> list[str]:
+    """Keys of messages in other threads that the thread's outcomes may involve: postings
+    (not replies) by the thread's patch authors or with one of its patch titles, within
+    VERSION_WINDOW_DAYS of it, with the other postings of their threads (a revision's cover
+    and patches); and messages the thread links to (lore links) stored elsewhere."""
+    from .analysis.links import links_in
+    from .analysis.subjects import parse_subject
+
+    rows = store.db.execute(
+        "SELECT key, subject, author_email, date, in_reply_to, raw, source FROM messages"
+        " WHERE thread_id = ? AND copy_of IS NULL", (thread_id,)).fetchall()
+    emails: set[str] = set()
+    titles: set[str] = set()
+    dates = []
+    linked: set[str] = set()
+    from .store import decode
+
+    for key, subject, email, date, irt, raw, source in rows:
+        info = parse_subject(subject)
+        if date:
+            dates.append(date)
+        if not info.reply and (info.patch or info.rfc or info.pull):
+            if email:
+                emails.add(email.lower())
+            if info.subject:
+                titles.add(" ".join(info.subject.lower().split()))
+        else:
+            text = decode(raw, source).body
+            linked.update(mid for mid, _ in links_in(text))
+    if not (emails or titles or linked) or not dates:
+        return []
+    out: dict[str, None] = {}
+    window = timedelta(days=VERSION_WINDOW_DAYS)
+    lo, hi = iso(from_iso(min(dates)) - window), iso(from_iso(max(dates)) + window)
+    found_threads: set[int] = set()
+    for key, tid, subject, email in store.db.execute(
+            "SELECT key, thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
+            " AND date BETWEEN ? AND ? ORDER BY date LIMIT 50000", (thread_id, lo, hi)):
+        info = parse_subject(subject)
+        if info.reply or not (info.patch or info.rfc or info.pull):
+            continue
+        title = " ".join(info.subject.lower().split())
+        if (email or "").lower() in emails or title in titles:
+            found_threads.add(tid)
+    for tid in sorted(found_threads):
+        for key, subject in store.db.execute(
+                "SELECT key, subject FROM messages WHERE thread_id = ? AND copy_of IS NULL ORDER BY date", (tid,)):
+            info = parse_subject(subject)
+            if not info.reply:
+                out[key] = None
+    for mid in sorted(linked):
+        found = store.lookup(mid)
+        if found is not None and found.key and found.thread_id != thread_id:
+            out[found.key] = None
+    return list(out)[:CANDIDATES_MAX]
 
 
 # --- many threads at once -------------------------------------------------------------------
