@@ -3,12 +3,9 @@ the seed thread and a linux-modules thread where one person writes under two nam
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 
-from threadminer.analysis.outcomes import Outcome, Proposal
-from threadminer.analysis.participants import in_body_author, is_bot, participants
+from threadminer.analysis.participants import in_body_author, is_bot
 from threadminer.people import parse_person
 
 from .conftest import FIXTURES, corpus_path
@@ -90,25 +87,37 @@ def test_in_body_author():
     assert in_body_author("Hi,\nFrom: someone <a@b.c>\n") is None  # only the body's first line
 
 
-def test_roles_from_outcomes(seed):
-    # Stands for the common patch-review shape (b4's follow-up trailers samples): the author's
-    # patch, a Reviewed-by, a test report, and a maintainer's "applied". Built by hand on the
-    # seed's messages until the outcomes analysis provides them.
-    date = datetime(2022, 10, 20, tzinfo=timezone.utc)
-    mid = "1665725448-31439-1-git-send-email-zhaoyang.huang@unisoc.com"
-    outcomes = (
-        Outcome("reviewed", "Matthew Wilcox", "willy@infradead.org", "Y0lSChlclGPkwTeA@casper.infradead.org", date,
-                "Reviewed-by: Matthew Wilcox <willy@infradead.org>", "trailer-reviewed-by", True),
-        Outcome("does-not-work", "Dave Chinner", None, "20221019234256.GR2703033@dread.disaster.area", date,
-                "did not prevent the livelock", "prose-does-not-work", False),
-        Outcome("applied", "Brian Foster", "bfoster@redhat.com", "Y0/kZbIvMgkNhWpM@bfoster", date,
-                "Applied, thanks", "applied", True),
-    )
-    prop = Proposal("p1", "patch", "Zhaoyang Huang", UNISOC, mid, date, None, "mm: move xa forward", ("mm/filemap.c",),
-                    outcomes)
-    roles = {p.email: p.roles for p in participants(seed.context.messages.values(), [prop])}
-    assert roles[UNISOC] == ("author",)
-    assert roles["willy@infradead.org"] == ("reviewer",)
-    assert roles["david@fromorbit.com"] == ("tester",)   # found by name: the outcome had no address
-    assert roles["bfoster@redhat.com"] == ("maintainer",)
-    assert roles[GMAIL] == ("commenter",)
+def test_roles_on_the_seed_thread(seed):
+    roles = {p.email: p.roles for p in seed.participants()}
+    # The RFC patch (and the stall it carries); Dave Chinner tested Matthew Wilcox's diffs
+    # ("did not prevent the livelock") and proposed the cond_resched loop.
+    assert roles[UNISOC] == ("author", "reporter")
+    assert "author" in roles["willy@infradead.org"] and "reviewer" in roles["willy@infradead.org"]
+    assert {"author", "tester", "reporter"} <= set(roles["david@fromorbit.com"])
+    assert roles["bfoster@redhat.com"] == ("commenter",)
+    proposals = {p.email: p.proposals for p in seed.participants()}
+    assert proposals[UNISOC] == ("p1",)
+
+
+def test_roles_reviewer_tester_maintainer_bot(tmp_path):
+    # linux-modules, Apr 2023: Jiri Olsa's patch gets Reviewed-by from three people, a
+    # Tested-by, and patchwork-bot's "This patch was applied to bpf/bpf-next.git".
+    [ta] = analysed(FIXTURES / "people" / "kallsyms-reviewed-tested-applied.mbox", tmp_path)
+    roles = {p.email: p.roles for p in ta.participants()}
+    assert roles == {
+        "jolsa@kernel.org": ("author",),
+        "thunder.leizhen@huawei.com": ("reviewer",),
+        "asavkov@redhat.com": ("tester",),
+        "patchwork-bot+netdevbpf@kernel.org": ("bot",),   # it reports the apply; it is no maintainer
+        "pmladek@suse.com": ("reviewer",),
+        "atomlin@atomlin.com": ("reviewer",),
+    }
+
+
+def test_maintainer_who_applied(tmp_path):
+    # linux-modules, 18 Apr 2023: Arnd Bergmann's fix, Randy Dunlap's Acked-by and Tested-by,
+    # Luis Chamberlain's "Applied and pushed!".
+    [ta] = analysed(FIXTURES / "people" / "module-stats-acked-tested-applied.mbox", tmp_path)
+    roles = {p.name: p.roles for p in ta.participants()}
+    assert roles == {"Arnd Bergmann": ("author",), "Randy Dunlap": ("reviewer", "tester"),
+                     "Luis Chamberlain": ("maintainer",)}

@@ -125,3 +125,79 @@ def test_output_file_rules(cli, tmp_path, db):
     refused = cli("timeline", mbox_path, "-o", db)
     assert refused.exit_code == 2 and "that is the store" in refused.stderr
     assert cli("timeline", mbox_path, "--format", "json").exit_code == 0  # the store still works
+
+
+# --- acceptance: the whole seed thread's story -------------------------------------------------
+
+def sentence_about(summary, *words):
+    found = [x for x in summary.narrative if all(w in x.text for w in words)]
+    assert len(found) == 1, (words, [x.text for x in summary.narrative])
+    return found[0]
+
+
+def test_seed_story_names_the_rfc_patch_the_other_proposals_and_their_fates(seed):
+    s = seed.summary()
+    by_id = {p.id: p for p in s.proposals}
+    # zhaoyang.huang's RFC patch opens the story, with its date.
+    rfc = s.proposals[0]
+    assert (rfc.kind, rfc.message_id, rfc.author, rfc.author_email) == ("patch", ROOT_ID, "Zhaoyang Huang",
+                                                                        "zhaoyang.huang@unisoc.com")
+    opening = s.narrative[0]
+    assert "On 14 Oct 2022, Zhaoyang Huang opened the thread with an RFC patch, p1" in opening.text
+    assert "mm: move xa forward when run across zombie page" in opening.text and opening.cites == (ROOT_ID,)
+    # Matthew Wilcox's diff to mm/filemap.c did not work (Dave Chinner, 19 Oct 2022).
+    diff = next(p for p in s.proposals if p.kind == "diff" and p.author == "Matthew Wilcox"
+                and "mm/filemap.c" in p.files and any(o.verdict == "does-not-work" for o in p.outcomes))
+    failed = next(o for o in diff.outcomes if o.verdict == "does-not-work")
+    assert failed.by == "Dave Chinner" and "did not prevent the livelock" in failed.evidence
+    told = sentence_about(s, f"diff {diff.id} does not work", "did not prevent the livelock")
+    assert told.text.startswith("On 19 Oct 2022, Dave Chinner") and told.cites == (failed.message_id,)
+    # Dave Chinner's cond_resched suggestion caused other problems, with the crashes that followed.
+    suggestion = next(p for p in s.proposals if p.kind == "suggestion" and p.author == "Dave Chinner")
+    regressed = next(o for o in suggestion.outcomes if o.verdict == "regresses")
+    assert "This causes a different problems to occur" in regressed.evidence
+    assert {"WARNING in iomap_page_release", "kernel BUG in __remove_mapping"} <= set(regressed.traces)
+    told = sentence_about(s, f"suggestion {suggestion.id} causes a regression")
+    assert "WARNING in iomap_page_release" in told.text and told.cites == (SEED_ID,)
+    # Every proposal is told with its date, and every outcome with its message.
+    for prop in s.proposals:
+        if prop is rfc:
+            continue
+        x = sentence_about(s, f"proposed ", f" {prop.id}, ")
+        assert x.text.startswith(f"On {prop.date.day} {prop.date:%b %Y}, ") and prop.message_id in x.cites
+        for o in prop.outcomes:
+            assert any(o.message_id in x.cites and prop.id in x.text for x in s.narrative), (prop.id, o)
+    assert "no proposal was reported applied" in s.narrative[-1].text
+    assert sum(p.id in by_id for p in s.proposals) == len(s.proposals) >= 5
+
+
+def test_seed_timeline_holds_proposals_and_outcomes_in_date_order(seed):
+    events = seed.timeline()
+    s = seed.summary()
+    assert [e.proposal for e in events if e.kind == "proposal"] == sorted(
+        (p.id for p in s.proposals), key=lambda pid: next(p.date for p in s.proposals if p.id == pid))
+    outcomes = [e for e in events if e.kind == "outcome"]
+    assert len(outcomes) == sum(len(p.outcomes) for p in s.proposals)
+    assert any(e.verdict == "does-not-work" and "did not prevent the livelock" in e.text for e in outcomes)
+    assert [e.date for e in events] == sorted(e.date for e in events)
+
+
+def test_seed_markdown_lists_each_proposal_with_its_outcomes(cli):
+    html = md_html(cli("summarize", corpus_path("seed-thread", "thread.mbox")).stdout)
+    assert "<h3>p1: patch v1 “mm: move xa forward when run across zombie page”</h3>" in html
+    assert "<strong>does-not-work</strong>: Dave Chinner, 2022-10-19 22:46 UTC" in html
+    assert "“As I suspected, this change did not prevent the livelock.”" in html
+
+
+def test_long_narratives_keep_proposals_and_point_at_the_timeline(seed, monkeypatch):
+    from threadminer.analysis import summary as summary_mod
+
+    s = seed.summary()
+    monkeypatch.setattr(summary_mod, "MAX_SENTENCES", 8)
+    short = summary_mod.narrative(sorted(seed.context.messages.values(), key=lambda m: m.date),
+                                  seed.context.messages[ROOT_ID], s.proposals, s.crashes,
+                                  summary_mod.Names(s.participants))
+    assert len(short) == 10 and "further events are in the timeline" in short[-1].text
+    kept = " ".join(x.text for x in short)
+    assert all(f" {p.id}" in kept for p in s.proposals)        # proposals are kept first
+    assert [x.date for x in short[1:-1]] == sorted(x.date for x in short[1:-1])

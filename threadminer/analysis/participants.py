@@ -19,7 +19,8 @@ Roles come from what the thread shows a participant doing:
   a build failure);
 - `maintainer`: reported a proposal applied;
 - `reporter`: posted a crash report in their own words;
-- `bot`: an automated sender (kernel test robot, syzbot, pr-tracker-bot, patchwork-bot, ...);
+- `bot`: an automated sender (kernel test robot, syzbot, pr-tracker-bot, patchwork-bot, ...),
+  which gets no other role: what it reports (a build failure, "applied by X") is its job;
 - `commenter`: none of these.
 """
 
@@ -170,9 +171,10 @@ def participants(messages: Iterable[Message], proposals: Iterable[Proposal] = ()
 
     for proposal in proposals:
         draft = find(proposal.author_email, proposal.author)
-        if draft is None and (proposal.author_email or proposal.author):
+        if draft is None and proposal.in_thread and (proposal.author_email or proposal.author):
             # Named as the author (an in-body From, a patch sent on their behalf) without
-            # writing in the thread: still a participant of the story.
+            # writing in the thread: still a participant of the story. (The author of a
+            # proposal of another thread that this one discusses is not.)
             draft = draft_for(proposal.author_email, proposal.author)
             draft.saw_name(proposal.author or "")
             by_name.setdefault(name_key(proposal.author or ""), person_key(proposal.author_email, proposal.author))
@@ -180,7 +182,10 @@ def participants(messages: Iterable[Message], proposals: Iterable[Proposal] = ()
             draft.roles.add("author")
             draft.proposals.append(proposal.id)
         for outcome in proposal.outcomes:
-            _give_role(find(outcome.by_email, outcome.by) or sender_of.get(outcome.message_id), outcome)
+            who = find(outcome.by_email, outcome.by) or sender_of.get(outcome.message_id)
+            # A bot's report (a build failure, "applied by X") gives the bot no human role.
+            if who is not None and not who.bot:
+                _give_role(who, outcome)
     for mid in crash_reporters:
         if mid in sender_of:
             sender_of[mid].roles.add("reporter")

@@ -39,7 +39,7 @@ VERDICT_PHRASES = {
     "acked": "acked {p}",
     "nacked": "NAKed {p}",
     "changes-requested": "asked for changes to {p}",
-    "applied": "applied {p}",
+    "applied": "reported {p} applied",
     "superseded": "superseded {p} with a new version",
     "build-failure": "reported that {p} fails to build",
 }
@@ -141,7 +141,7 @@ def _opening(root: Message, prop: Proposal | None, names: Names) -> Sentence:
         if RE_RFC.search(root.subject or ""):
             what = "an RFC " + what.split(" ", 1)[1]
         files = f", touching {_files(prop.files)}" if prop.files else ""
-        text = f"On {day(root.date)}, {who} opened the thread with {what} {subject} ({prop.id}){files}."
+        text = f"On {day(root.date)}, {who} opened the thread with {what}, {prop.id}: {subject}{files}."
     else:
         text = f"On {day(root.date)}, {who} opened the thread {subject}."
     return Sentence(text, (root.message_id,), root.date)
@@ -155,9 +155,13 @@ def _proposed(prop: Proposal, names: Names) -> Sentence:
     who = names(prop.author, prop.author_email)
     what = f"version {prop.version} of " if prop.version and prop.version > 1 else ""
     files = f", touching {_files(prop.files)}" if prop.files else ""
+    where = "" if prop.in_thread else " in another thread"
+    if prop.quoted_in:
+        where += " (in a message missing from the archive, known from a quote)"
     text = (f"On {day(prop.date)}, {who} proposed {what}{KIND_PHRASES.get(prop.kind, 'a change')} "
-            f"\u201c{shorten(prop.title, 90)}\u201d ({prop.id}){files}.")
-    return Sentence(text, (prop.message_id,), prop.date)
+            f"{prop.id}{where}, \u201c{shorten(prop.title, 90)}\u201d{files}")
+    cites = (prop.message_id,) + ((prop.quoted_in,) if prop.quoted_in else ())
+    return Sentence(_end(text), cites, prop.date)
 
 
 def _outcomes(prop: Proposal, names: Names) -> list[tuple[int, Sentence]]:
@@ -178,16 +182,31 @@ def _outcomes(prop: Proposal, names: Names) -> list[tuple[int, Sentence]]:
 def _told(prop: Proposal, group: list[Outcome], names: Names) -> Sentence:
     first = group[0]
     who = _and(list(dict.fromkeys(names(o.by, o.by_email) for o in group)))
-    action = VERDICT_PHRASES.get(first.verdict, "reported on {p}").format(p=f"{prop.id}")
-    text = f"On {day(first.date)}, {who} {action}"
+    action = VERDICT_PHRASES.get(first.verdict, "reported on {p}").format(p=f"{prop.kind} {prop.id}")
+    text = f"{_when([o.date for o in group])}, {who} {action}"
     if first.verdict == "superseded" and first.superseded_by:
         text += f" (<{first.superseded_by}>)"
-    elif len(group) == 1 and first.evidence and not (first.structured and first.verdict == "superseded"):
+    elif len(group) == 1 and first.evidence:
         text += f": \u201c{shorten(first.evidence)}\u201d"
     if first.traces:
         text += f", with the crash reports {', '.join(first.traces)}"
     cites = tuple(dict.fromkeys(o.message_id for o in group))
-    return Sentence(text.rstrip(".") + ".", cites, first.date)
+    return Sentence(_end(text), cites, first.date)
+
+
+def _when(dates: list[datetime | None]) -> str:
+    """"On 4 Apr 2023", or "Between 4 Apr 2023 and 6 Apr 2023" for a group."""
+    known = sorted(d for d in dates if d)
+    if len(known) > 1 and day(known[0]) != day(known[-1]):
+        return f"Between {day(known[0])} and {day(known[-1])}"
+    return f"On {day(known[0] if known else None)}"
+
+
+def _end(text: str) -> str:
+    """A sentence's full stop, unless a quotation already ends in one."""
+    if re.search(r"[.!?\u2026]\u201d$", text):
+        return text
+    return text.rstrip(".") + "."
 
 
 def _crashes(crashes: list[Crash], names: Names) -> list[Sentence]:

@@ -223,13 +223,17 @@ def _proposals(s: ThreadSummary, page: Page) -> str:
         files = " \u00b7 " + ", ".join(f"<code>{esc(f)}</code>" for f in p.files) if p.files else ""
         out.append(f'<div class="proposal" id="proposal-{esc(p.id)}"><h3>{esc(p.id)}: {esc(p.kind)}{version} '
                    f"\u201c{esc(p.title)}\u201d</h3><div class=\"muted\">by {esc(p.author or 'unknown')}, "
-                   f"{when(p.date)} {page.cite(p.message_id)}{files}</div>")
+                   f"{when(p.date)} {page.cite(p.message_id)}{files}"
+                   + (f"; known from a quote in {page.cite(p.quoted_in)}" if p.quoted_in else "")
+                   + ("; a proposal of another thread" if not p.in_thread else "") + "</div>")
         if not p.outcomes:
             out.append('<p class="muted">No outcome reported.</p>')
         else:
             out.append("<ul>")
             for o in p.outcomes:
                 extra = f" new version {page.cite(o.superseded_by)}" if o.superseded_by else ""
+                if o.quoted_in:
+                    extra += f" (quoted in {page.cite(o.quoted_in)})"
                 traces = ("<div>crash reports: " + ", ".join(f"<strong>{esc(t)}</strong>" for t in o.traces) +
                           "</div>") if o.traces else ""
                 evidence = f'<blockquote class="evidence">{esc(o.evidence)}</blockquote>' if o.evidence else ""

@@ -117,6 +117,10 @@ def _proposal(prop: Proposal) -> list[str]:
            f"- **By:** {text(prop.author or 'unknown')}, {when(prop.date)}, {cite(prop.message_id)}"]
     if prop.first_line:
         out[-1] += f" (lines {prop.first_line}\u2013{prop.last_line})"
+    if prop.quoted_in:
+        out.append(f"- **Known from a quote in** {cite(prop.quoted_in)} (its own message is not in the archive)")
+    if not prop.in_thread:
+        out.append("- **In another thread** (this thread's messages report on it)")
     if prop.files:
         out.append(f"- **Files:** {', '.join(code(f) for f in prop.files)}")
     if prop.series_message_ids:
@@ -132,6 +136,10 @@ def _proposal(prop: Proposal) -> list[str]:
 
 def _outcome(o: Outcome) -> str:
     line = f"  - **{o.verdict}**: {text(o.by or 'unknown')}, {when(o.date)}, {cite(o.message_id)}"
+    if o.line:
+        line += f" line {o.line}"
+    if o.quoted_in:
+        line += f" (quoted in {cite(o.quoted_in)})"
     if o.verdict == "superseded" and o.superseded_by:
         line += f": new version {cite(o.superseded_by)}"
     if o.evidence:

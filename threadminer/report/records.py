@@ -50,13 +50,15 @@ def proposal_record(p: Proposal) -> dict:
     return {"id": p.id, "kind": p.kind, "author": p.author, "author_email": p.author_email,
             "message_id": p.message_id, "url": lore_url(p.message_id), "date": iso(p.date), "version": p.version,
             "title": p.title, "files": list(p.files), "lines": [p.first_line, p.last_line] if p.first_line else None,
-            "series_message_ids": list(p.series_message_ids), "outcomes": [outcome_record(o) for o in p.outcomes]}
+            "series_message_ids": list(p.series_message_ids), "quoted_in": p.quoted_in, "in_thread": p.in_thread,
+            "outcomes": [outcome_record(o) for o in p.outcomes]}
 
 
 def outcome_record(o: Outcome) -> dict:
     return {"verdict": o.verdict, "by": o.by, "by_email": o.by_email, "message_id": o.message_id,
             "url": lore_url(o.message_id), "date": iso(o.date), "evidence": o.evidence, "traces": list(o.traces),
-            "rule": o.rule, "structured": o.structured, "link": o.link, "superseded_by": o.superseded_by}
+            "rule": o.rule, "structured": o.structured, "link": o.link, "superseded_by": o.superseded_by,
+            "line": o.line, "quoted_in": o.quoted_in}
 
 
 def crash_record(c: Crash) -> dict:
