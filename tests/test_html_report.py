@@ -135,6 +135,9 @@ def test_seed_report_in_the_browser(browser, seed_report):
     colour = added.first.evaluate("e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(218, 251, 225)"
     assert seed_msg.locator("span.del", has_text="folio_try_get_rcu").count() >= 1
+    # Only the lines of diffs the diffs analysis found: Dave's "-Dave." sign-off is no removal.
+    assert seed_msg.locator("span.del", has_text="-Dave.").count() == 0
+    assert "-Dave." in seed_msg.inner_text()
 
     assert w.errors == [] and w.dialogs == []
     assert all(url.startswith("file://") for url in w.requests), w.requests  # offline: nothing fetched

@@ -23,6 +23,7 @@ from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .analysis import crashes as crashes_mod
+from .analysis import diffs as diffs_mod
 from .analysis import ghosts as ghosts_mod
 from .analysis import outcomes as outcomes_mod
 from .analysis import participants as participants_mod
@@ -54,6 +55,7 @@ GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}")
 # The outcomes read quote trees, crash reports and series; the lexicon's digest and the
 # candidate messages of other threads are added per call (see ThreadAnalysis.outcomes).
 OUTCOMES = ("outcomes", f"{outcomes_mod.VERSION}+q{quotes_mod.VERSION}+t{traces_mod.VERSION}+s{series_mod.VERSION}")
+DIFFS = ("diffs", f"{diffs_mod.VERSION}+q{quotes_mod.VERSION}")
 # The thread-level reports and what they read (traces, quotes; the outcomes they read are
 # added per call as a digest of the proposals, see ThreadAnalysis._reads_outcomes).
 _READS = f"t{traces_mod.VERSION}+q{quotes_mod.VERSION}"
@@ -217,6 +219,19 @@ class ThreadAnalysis:
             return tuple(traces_mod.find_occurrences(msg, None, self.quote_tree(key), reports))
 
         return self._per_message(TRACES, tuple[Occurrence, ...], self.keys if keys is None else keys, compute)
+
+    def diffs(self, keys: Iterable[str] | None = None) -> dict[str, tuple[diffs_mod.Diff, ...]]:
+        """Every diff in each message (the author's patch, quoted diffs, patch attachments),
+        with the voice and depth the quote tree gives it."""
+        def compute(key: str) -> tuple[diffs_mod.Diff, ...]:
+            msg = self.message(key)
+            if not diffs_mod.might_hold_diff(msg.body) and not any(
+                    diffs_mod.might_hold_diff(a.text) for a in msg.attachments):
+                return ()
+            tree = self.quote_tree(key) if diffs_mod.might_hold_diff(msg.body) else None
+            return diffs_mod.find_diffs(msg, tree)
+
+        return self._per_message(DIFFS, tuple[diffs_mod.Diff, ...], self.keys if keys is None else keys, compute)
 
     def crash_signatures(self, keys: Iterable[str] | None = None) -> list[traces_mod.Signature]:
         """The thread's crash reports grouped by crash (one signature per crash)."""

@@ -454,22 +454,12 @@ def summarize(ctx, sources, fmt, output, whole_threads, all_threads, offline, ba
 
     Example: threadminer summarize fixtures/seed-thread/thread.mbox
     """
+    from .report.summaries import render_summaries
+
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
     found = [(ta, ta.summary(), items[0].source or None) for ta, items in run.threads(selection, "quotes")]
-    if fmt == "json":
-        from .report.records import summary_record
-
-        text = json.dumps([summary_record(s, ta.info, src) for ta, s, src in found], ensure_ascii=False, indent=1)
-    elif fmt == "html":
-        from .report.html import render_html
-
-        text = render_html([(ta, s) for ta, s, _ in found])
-    else:
-        from .report.markdown import render_summary
-
-        text = "\n".join(render_summary(s, src) for _, s, src in found).rstrip("\n")
-    write_output(output, text, run.store())
+    write_output(output, render_summaries(found, fmt), run.store())
     run.finish()
 
 
@@ -487,19 +477,12 @@ def timeline(ctx, sources, fmt, output, whole_threads, all_threads, offline, bas
 
     Example: threadminer timeline fixtures/seed-thread/thread.mbox --format csv
     """
-    from .report.records import event_record, timeline_csv
+    from .report.summaries import render_timelines
 
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
     found = [(ta.info, ta.timeline(), items[0].source or None) for ta, items in run.threads(selection, "quotes")]
-    if fmt == "md":
-        from .report.markdown import render_timeline
-
-        text = "\n".join(render_timeline(events, info.subject) for info, events, _ in found).rstrip("\n")
-    else:
-        records = [event_record(e, info, src) for info, events, src in found for e in events]
-        text = json.dumps(records, ensure_ascii=False, indent=1) if fmt == "json" else timeline_csv(records).rstrip("\n")
-    write_output(output, text, run.store())
+    write_output(output, render_timelines(found, fmt), run.store())
     run.finish()
 
 

@@ -21,8 +21,9 @@ import base64
 import hashlib
 import re
 from html import escape
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Protocol
 
+from ..analysis.diffs import Diff
 from ..analysis.lines import split_body
 from ..analysis.quotes import TEXT, QuoteTree
 from ..analysis.summary import ThreadSummary
@@ -32,14 +33,29 @@ from .svg_timeline import render_svg
 from .terminal import printable
 
 if TYPE_CHECKING:
-    from ..analyse import ThreadAnalysis
     from ..message import Message
+    from ..threads import Thread
+
+
+class ThreadAnalysis(Protocol):
+    """What the page reads of a thread (`analyse.ThreadAnalysis` has it; report/ does not
+    import the composer)."""
+
+    tree: Thread
+    keys: list[str]
+
+    def message(self, key: str) -> Message: ...
+    def quote_trees(self) -> dict[str, QuoteTree]: ...
+    def traces(self) -> dict[str, tuple[Occurrence, ...]]: ...
+    def diffs(self) -> dict[str, tuple[Diff, ...]]: ...
+    def timeline(self) -> tuple: ...
 
 # Thread tree rows are indented up to this depth, then labelled with their depth.
 MAX_INDENT = 16
 MAX_QUOTE_BUTTONS = 6
 RE_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
-RE_DIFF_HEADER = re.compile(r"^(?:diff --git |index [0-9a-f]+\.\.[0-9a-f]+|new file mode |deleted file mode )")
+RE_DIFF_HEADER = re.compile(r"^(?:diff |index [0-9a-f]+\.\.[0-9a-f]+|new file mode |deleted file mode |"
+                            r"(?:rename|copy) (?:from|to) |similarity index |Binary files |Index: )")
 
 CSS = """
 :root{--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--bg2:#f6f8fa}
@@ -71,6 +87,7 @@ details.q.d1{border-color:#0969da}details.q.d2{border-color:#8250df}details.q.d3
 details.q.d4{border-color:#bf8700}details.q.d5{border-color:#cf222e}
 details.crash{background:#fff8f8;border:1px solid #ffcecb;border-radius:6px;margin:4px 0;padding:2px 8px}
 details.crash>summary{cursor:pointer;color:#cf222e;font-weight:600;font-size:13px}
+details.attachment>summary{cursor:pointer;font-size:12px;color:var(--muted)}
 .sig{color:#8c959f}.attribution{color:var(--muted);font-style:italic}
 .add{background:#dafbe1;color:#116329}.del{background:#ffebe9;color:#82071e}.hunk{color:#8250df;background:#fbefff}
 .dh{font-weight:600;color:#24292f;background:#eaeef2}
@@ -288,26 +305,34 @@ def _messages(n: int, ta: ThreadAnalysis, page: Page) -> str:
     out.append("</ul>")
     trees = ta.quote_trees()
     traces = ta.traces()
+    diffs = ta.diffs()
     for key in ta.keys:
         msg = ta.message(key)
-        out.append(_message(msg, trees[key], traces.get(key, ()), page.anchors[msg.message_id]))
+        out.append(_message(msg, trees[key], traces.get(key, ()), diffs.get(key, ()), page.anchors[msg.message_id]))
     return "\n".join(out)
 
 
-def _message(msg: Message, tree: QuoteTree, occurrences: tuple[Occurrence, ...], anchor: str) -> str:
+def _spans(diffs: Iterable[Diff], attachment: str | None) -> set[int]:
+    """The line numbers the diffs cover, in the body (`attachment` None) or in an attachment."""
+    return {n for d in diffs if d.attachment == attachment for n in range(d.first_line, d.last_line + 1)}
+
+
+def _message(msg: Message, tree: QuoteTree, occurrences: tuple[Occurrence, ...], diffs: tuple[Diff, ...],
+             anchor: str) -> str:
     head = (f'<header><strong>{esc(msg.author.display or "(unknown)")}</strong> '
             f'<span class="muted">&lt;{esc(msg.author.email)}&gt;</span> \u00b7 {when(msg.date)}<br>'
             f"{esc(msg.subject) or '(no subject)'}<br><span class=\"muted\">{lore_link(msg.message_id)}</span></header>")
-    body = _body(msg.body, tree, occurrences)
+    body = _body(msg.body, tree, occurrences, _spans(diffs, None))
     attachments = "".join(
-        f'<details class="q" data-depth="0"><summary>attachment {esc(a.filename or a.content_type)}</summary>'
-        f"<pre>{''.join(_diff_lines(a.text.split(chr(10))))}</pre></details>" for a in msg.attachments)
+        f'<details class="attachment" open><summary>attachment {esc(a.filename or a.content_type)}</summary>'
+        f"<pre>{''.join(_diff_lines(split_body(a.text), 1, _spans(diffs, a.filename or a.content_type)))}</pre>"
+        f"</details>" for a in msg.attachments)
     return f'<article class="msg" id="{anchor}">{head}<div class="body">{body}{attachments}</div></article>'
 
 
-def _body(body: str, tree: QuoteTree, occurrences: Iterable[Occurrence]) -> str:
+def _body(body: str, tree: QuoteTree, occurrences: Iterable[Occurrence], diff_lines: set[int]) -> str:
     """The body, quotes nested by depth in <details> (one per quote), crash reports folded,
-    diff lines coloured."""
+    the lines of diffs (`diff_lines`, found by the diffs analysis) coloured."""
     crash_of: dict[int, Occurrence] = {}
     for occ in occurrences:
         for line in range(occ.report.first_line, occ.report.last_line + 1):
@@ -316,7 +341,7 @@ def _body(body: str, tree: QuoteTree, occurrences: Iterable[Occurrence]) -> str:
     depth = 0
     segments = tree.segments or ()
     if not segments and body:
-        return f"<pre>{''.join(_diff_lines(split_body(body)))}</pre>"
+        return f"<pre>{''.join(_diff_lines(split_body(body), 1, diff_lines))}</pre>"
     for seg in segments:
         while depth > seg.depth:
             out.append("</details>")
@@ -328,28 +353,29 @@ def _body(body: str, tree: QuoteTree, occurrences: Iterable[Occurrence]) -> str:
             out.append(f'<details class="q d{min(depth, 5)}" data-depth="{depth}" open>'
                        f"<summary>{who} (depth {depth})</summary>")
         cls = "" if seg.kind == TEXT else (' class="attribution"' if seg.kind == "attribution" else ' class="sig"')
-        out.append(_segment(seg.text.split("\n"), seg.first_line, crash_of, cls))
+        out.append(_segment(seg.text.split("\n"), seg.first_line, crash_of, diff_lines, cls))
     out.extend("</details>" for _ in range(depth))
     return "".join(out)
 
 
-def _segment(lines: list[str], first_line: int, crash_of: dict[int, Occurrence], cls: str) -> str:
+def _segment(lines: list[str], first_line: int, crash_of: dict[int, Occurrence], diff_lines: set[int],
+             cls: str) -> str:
     """A segment's lines, runs inside a crash report folded into <details>."""
-    out, run, current = [], [], None
+    out, run, start, current = [], [], first_line, None
     for i, line in enumerate(lines):
         occ = crash_of.get(first_line + i)
         if occ is not current and run:
-            out.append(_run(run, current, cls))
-            run = []
+            out.append(_run(run, start, current, diff_lines, cls))
+            run, start = [], first_line + i
         current = occ
         run.append(line)
     if run:
-        out.append(_run(run, current, cls))
+        out.append(_run(run, start, current, diff_lines, cls))
     return "".join(out)
 
 
-def _run(lines: list[str], occ: Occurrence | None, cls: str) -> str:
-    pre = f"<pre{cls}>{''.join(_diff_lines(lines))}</pre>"
+def _run(lines: list[str], first_line: int, occ: Occurrence | None, diff_lines: set[int], cls: str) -> str:
+    pre = f"<pre{cls}>{''.join(_diff_lines(lines, first_line, diff_lines))}</pre>"
     if occ is None:
         return pre
     r = occ.report
@@ -357,21 +383,24 @@ def _run(lines: list[str], occ: Occurrence | None, cls: str) -> str:
             f"{r.last_line})</summary>{pre}</details>")
 
 
-def _diff_lines(lines: list[str]) -> Iterable[str]:
-    """Lines as HTML, those of a unified diff coloured: file headers, hunk headers, added and
-    removed lines (a hunk runs while its lines start with " ", "+", "-" or "\\")."""
-    in_hunk = False
+def _diff_lines(lines: list[str], first_line: int, diff_lines: set[int]) -> Iterable[str]:
+    """Lines as HTML (numbered from `first_line`); those of a diff coloured as file headers,
+    hunk headers, added and removed lines."""
     for i, line in enumerate(lines):
-        cls = None
-        if RE_HUNK.match(line):
-            cls, in_hunk = "hunk", True
-        elif RE_DIFF_HEADER.match(line) or (line.startswith("--- ") and i + 1 < len(lines)
-                                              and lines[i + 1].startswith("+++ ")) \
-                or (line.startswith("+++ ") and i and lines[i - 1].startswith("--- ")):
-            cls, in_hunk = "dh", False
-        elif in_hunk and line[:1] in ("+", "-"):
-            cls = "add" if line[0] == "+" else "del"
-        elif in_hunk and line[:1] not in (" ", "\\", ""):
-            in_hunk = False
+        cls = _diff_class(lines, i) if first_line + i in diff_lines else None
         text = esc(line)
-        yield (f'<span class="{cls}">{text}</span>\n' if cls else text + "\n")
+        yield f'<span class="{cls}">{text}</span>\n' if cls else text + "\n"
+
+
+def _diff_class(lines: list[str], i: int) -> str | None:
+    line = lines[i]
+    if RE_HUNK.match(line):
+        return "hunk"
+    if RE_DIFF_HEADER.match(line) or (line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")) \
+            or (line.startswith("+++ ") and i and lines[i - 1].startswith("--- ")):
+        return "dh"
+    if line[:1] == "+":
+        return "add"
+    if line[:1] == "-":
+        return "del"
+    return None

@@ -5,12 +5,13 @@ it goes through `text` (one line; HTML made entities, so `<script>` and `<img on
 show as text; the characters that make emphasis, links and images escaped, so `[x](javascript:..)`
 or `![](http://tracker)` in a subject stay literal) or through `code` (a code span, whose
 content a viewer never interprets). The only links are the archive links built here from
-Message-IDs. Bare http(s) addresses in mail text may still be turned into links by viewers
+Message-IDs (reference-style, defined at the end). Bare http(s) addresses in mail text may still be turned into links by viewers
 that auto-link (GitHub's extension does); those are plain text in the file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from typing import Iterable
@@ -42,9 +43,21 @@ def code(value: str | None) -> str:
     return f"{fence}{pad}{value}{pad}{fence}"
 
 
-def cite(message_id: str) -> str:
-    """A Message-ID as a code span linking to the archive."""
-    return f"[{code(message_id)}]({lore_url(message_id)})"
+class Links:
+    """Archive links as reference-style Markdown links: the text shows the Message-ID, and
+    the URL is defined once at the end of the document (so the raw text stays readable in a
+    terminal). Labels come from the Message-ID, so documents can be joined."""
+
+    def __init__(self) -> None:
+        self.urls: dict[str, str] = {}
+
+    def cite(self, message_id: str) -> str:
+        label = "m" + hashlib.sha1(message_id.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        self.urls[label] = lore_url(message_id)
+        return f"[{code(message_id)}][{label}]"
+
+    def definitions(self) -> list[str]:
+        return [f"[{label}]: <{url}>" for label, url in self.urls.items()]
 
 
 def when(date: datetime | None) -> str:
@@ -52,6 +65,8 @@ def when(date: datetime | None) -> str:
 
 
 def render_summary(summary: ThreadSummary, source: str | None = None) -> str:
+    links = Links()
+    cite = links.cite
     out = [f"# {text(summary.subject) or '(no subject)'}", ""]
     out += [f"- **Root:** {cite(summary.root_message_id)}",
             f"- **Messages:** {summary.messages}" + _missing(summary.missing),
@@ -69,7 +84,7 @@ def render_summary(summary: ThreadSummary, source: str | None = None) -> str:
     if not summary.proposals:
         out.append("No proposal was found in this thread.")
     for prop in summary.proposals:
-        out += _proposal(prop)
+        out += _proposal(prop, cite)
     out += ["", "## Crash reports", ""]
     if not summary.crashes:
         out.append("No crash report was found in this thread.")
@@ -85,6 +100,7 @@ def render_summary(summary: ThreadSummary, source: str | None = None) -> str:
     for q in summary.open_questions:
         out.append(f"- {text(q.author or 'unknown')}, {when(q.date)}, {cite(q.message_id)} "
                    f"line {q.line}: \u201c{text(q.text)}\u201d")
+    out += [""] + links.definitions()
     return "\n".join(out) + "\n"
 
 
@@ -111,7 +127,7 @@ def _participant(person) -> str:
     return line
 
 
-def _proposal(prop: Proposal) -> list[str]:
+def _proposal(prop: Proposal, cite) -> list[str]:
     version = f" v{prop.version}" if prop.version else ""
     out = [f"### {prop.id}: {text(prop.kind)}{version} \u201c{text(prop.title)}\u201d", "",
            f"- **By:** {text(prop.author or 'unknown')}, {when(prop.date)}, {cite(prop.message_id)}"]
@@ -129,12 +145,12 @@ def _proposal(prop: Proposal) -> list[str]:
         out.append("- **Outcomes:** none reported")
     else:
         out.append("- **Outcomes:**")
-        out.extend(_outcome(o) for o in prop.outcomes)
+        out.extend(_outcome(o, cite) for o in prop.outcomes)
     out.append("")
     return out
 
 
-def _outcome(o: Outcome) -> str:
+def _outcome(o: Outcome, cite) -> str:
     line = f"  - **{o.verdict}**: {text(o.by or 'unknown')}, {when(o.date)}, {cite(o.message_id)}"
     if o.line:
         line += f" line {o.line}"
@@ -151,10 +167,13 @@ def _outcome(o: Outcome) -> str:
 
 
 def render_timeline(events: Iterable[Event], subject: str | None = None) -> str:
+    links = Links()
+    cite = links.cite
     out = [f"# Timeline: {text(subject) or '(no subject)'}", ""]
     for e in events:
         extra = f" {e.proposal}" if e.proposal else ""
         verdict = f" ({e.verdict})" if e.verdict and e.kind == "outcome" else ""
         out.append(f"- {when(e.date)}: **{e.kind}**{extra}{verdict}, {text(e.who or 'unknown')}: "
                    f"{text(e.text)} ({cite(e.message_id)})")
+    out += [""] + links.definitions()
     return "\n".join(out) + "\n"
