@@ -10,7 +10,7 @@ import json
 import pytest
 from markdown_it import MarkdownIt
 
-from .conftest import corpus_path
+from .conftest import FIXTURES, corpus_path
 from .thread_helpers import analysed, hostile_thread
 
 ROOT_ID = "1665725448-31439-1-git-send-email-zhaoyang.huang@unisoc.com"
@@ -198,6 +198,25 @@ def test_long_narratives_keep_proposals_and_point_at_the_timeline(seed, monkeypa
                                   seed.context.messages[ROOT_ID], s.proposals, s.crashes,
                                   summary_mod.Names(s.participants))
     assert len(short) == 10 and "further events are in the timeline" in short[-1].text
+    assert short[-1].text.endswith(f"; {len(s.narrative) - 2 - 8} further events are in the timeline.")
     kept = " ".join(x.text for x in short)
     assert all(f" {p.id}" in kept for p in s.proposals)        # proposals are kept first
     assert [x.date for x in short[1:-1]] == sorted(x.date for x in short[1:-1])
+
+
+def test_a_series_is_told_as_one_proposal(tmp_path):
+    # linux-modules, Jun 2025: Petr Pavlu's two-patch series, Daniel Gomez's Reviewed-by on
+    # each patch, then his b4 "Applied, thanks!".
+    [ta] = analysed(FIXTURES / "people" / "module-series-reviewed-applied.mbox", tmp_path)
+    s = ta.summary()
+    series = s.proposals[0]
+    assert series.kind == "series" and series.version == 2 and len(series.series_message_ids) == 2
+    assert s.narrative[0].text.startswith(
+        "On 18 Jun 2025, Petr Pavlu opened the thread with version 2 of a patch series, p1: ")
+    assert ", 2 patches (p2 and p3), touching kernel/module/main.c." in s.narrative[0].text
+    # The patches are not told one by one; their Reviewed-by are one sentence citing both.
+    assert not any("proposed" in x.text and (" p2," in x.text or " p3," in x.text) for x in s.narrative)
+    reviewed = sentence_about(s, "Daniel Gomez gave patches p2 and p3 of series p1 a Reviewed-by")
+    assert len(reviewed.cites) == 2
+    applied = sentence_about(s, "reported series p1 applied", "Applied, thanks!")
+    assert applied.cites == ("175129179614.19111.13897690853396282394.b4-ty@samsung.com",)

@@ -22,7 +22,7 @@ from .participants import Names, Participant
 from .questions import Question
 
 # Bump when the summary or its narrative changes.
-VERSION = 1
+VERSION = 2
 
 # Beyond this many event sentences the narrative keeps the most telling ones (proposals,
 # applied, prose reports, new versions, crashes) and points at the timeline for the rest.
@@ -111,13 +111,22 @@ def narrative(msgs: list[Message], root: Message | None, proposals: tuple[Propos
               crashes: tuple[Crash, ...], names: Names) -> tuple[Sentence, ...]:
     if root is None:
         return ()
+    # A series is told as one proposal: its patches are named in its sentence, and what is
+    # reported about them is grouped with it.
+    series_of = {mid: prop for prop in proposals if prop.kind == "series" for mid in prop.series_message_ids}
+    members: dict[str, list[Proposal]] = {}
+    for prop in proposals:
+        owner = series_of.get(prop.message_id)
+        if owner is not None and owner is not prop:
+            members.setdefault(owner.id, []).append(prop)
+    folded = {p.id for group in members.values() for p in group}
     root_proposal = next((p for p in proposals if p.message_id == root.message_id), None)
     events: list[tuple[int, Sentence]] = []
-    opening = _opening(root, root_proposal, names)
+    opening = _opening(root, root_proposal, names, members.get(root_proposal.id, []) if root_proposal else [])
     for prop in proposals:
-        if prop is not root_proposal:
-            events.append((PRIORITY["proposal"], _proposed(prop, names)))
-        events.extend(_outcomes(prop, names))
+        if prop is not root_proposal and prop.id not in folded:
+            events.append((PRIORITY["proposal"], _proposed(prop, names, members.get(prop.id, []))))
+    events.extend(_outcomes(proposals, series_of, names))
     told = {t for prop in proposals for out in prop.outcomes for t in out.traces}
     events.extend((PRIORITY["crash"], s) for s in _crashes([c for c in crashes if c.title not in told], names))
     events.sort(key=lambda e: _order(e[1]))
@@ -133,64 +142,100 @@ def _order(sentence: Sentence) -> tuple:
     return (sentence.date is None, sentence.date.timestamp() if sentence.date else 0.0)
 
 
-def _opening(root: Message, prop: Proposal | None, names: Names) -> Sentence:
+def _opening(root: Message, prop: Proposal | None, names: Names, patches: list[Proposal]) -> Sentence:
     who = names(root.author.display, root.author.email, "An unnamed sender")
     subject = f"\u201c{shorten(root.subject or '(no subject)', 120)}\u201d"
     if prop is not None:
         what = KIND_PHRASES.get(prop.kind, "a change")
         if RE_RFC.search(root.subject or ""):
             what = "an RFC " + what.split(" ", 1)[1]
-        files = f", touching {_files(prop.files)}" if prop.files else ""
-        text = f"On {day(root.date)}, {who} opened the thread with {what}, {prop.id}: {subject}{files}."
+        if prop.version and prop.version > 1:
+            what = f"version {prop.version} of {what}"
+        text = f"On {day(root.date)}, {who} opened the thread with {what}, {prop.id}: {subject}{_contents(prop, patches)}."
     else:
         text = f"On {day(root.date)}, {who} opened the thread {subject}."
     return Sentence(text, (root.message_id,), root.date)
+
+
+def _contents(prop: Proposal, patches: list[Proposal]) -> str:
+    """", 35 patches (p2-p36), touching a, b, c and 78 more files"."""
+    out = ""
+    if patches:
+        out += f", {len(patches)} patch{'es' if len(patches) > 1 else ''} ({_ids([p.id for p in patches])})"
+    if prop.files:
+        out += f", touching {_files(prop.files)}"
+    return out
+
+
+def _ids(ids: list[str]) -> str:
+    """"p2-p36" for a run of consecutive proposal ids, else "p2, p5 and p9"."""
+    numbers = [int(i[1:]) for i in ids if i[1:].isdigit()]
+    if len(numbers) == len(ids) > 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"{ids[0]}\u2013{ids[-1]}"
+    return _and(ids) if len(ids) <= 6 else ", ".join(ids[:5]) + f" and {len(ids) - 5} more"
 
 
 def _files(files: tuple[str, ...]) -> str:
     return ", ".join(files[:3]) + (f" and {len(files) - 3} more files" if len(files) > 3 else "")
 
 
-def _proposed(prop: Proposal, names: Names) -> Sentence:
+def _proposed(prop: Proposal, names: Names, patches: list[Proposal]) -> Sentence:
     who = names(prop.author, prop.author_email)
     what = f"version {prop.version} of " if prop.version and prop.version > 1 else ""
-    files = f", touching {_files(prop.files)}" if prop.files else ""
     where = "" if prop.in_thread else " in another thread"
     if prop.quoted_in:
         where += " (in a message missing from the archive, known from a quote)"
     text = (f"On {day(prop.date)}, {who} proposed {what}{KIND_PHRASES.get(prop.kind, 'a change')} "
-            f"{prop.id}{where}, \u201c{shorten(prop.title, 90)}\u201d{files}")
+            f"{prop.id}{where}, \u201c{shorten(prop.title, 90)}\u201d{_contents(prop, patches)}")
     cites = (prop.message_id,) + ((prop.quoted_in,) if prop.quoted_in else ())
     return Sentence(_end(text), cites, prop.date)
 
 
-def _outcomes(prop: Proposal, names: Names) -> list[tuple[int, Sentence]]:
+def _outcomes(proposals: tuple[Proposal, ...], series_of: dict[str, Proposal],
+              names: Names) -> list[tuple[int, Sentence]]:
     """A sentence per prose outcome, per applied report and per new version; structured
-    verdicts of one kind (Reviewed-by, Acked-by, ...) grouped into one sentence."""
+    verdicts of one kind (Reviewed-by, Acked-by, ...) on one proposal, or on the patches of
+    one series, grouped into one sentence."""
     out: list[tuple[int, Sentence]] = []
-    grouped: dict[str, list[Outcome]] = {}
-    for outcome in prop.outcomes:
-        if outcome.structured and outcome.verdict in ("reviewed", "acked", "works", "build-failure"):
-            grouped.setdefault(outcome.verdict, []).append(outcome)
-            continue
-        out.append((PRIORITY.get(outcome.verdict, 2), _told(prop, [outcome], names)))
-    for verdict, group in grouped.items():
-        out.append((PRIORITY.get(verdict, 2), _told(prop, group, names)))
+    grouped: dict[tuple[str, str], list[tuple[Proposal, Outcome]]] = {}
+    for prop in proposals:
+        owner = series_of.get(prop.message_id, prop)
+        for outcome in prop.outcomes:
+            if outcome.structured and outcome.verdict in ("reviewed", "acked", "works", "build-failure"):
+                grouped.setdefault((owner.id, outcome.verdict), []).append((prop, outcome))
+            else:
+                out.append((PRIORITY.get(outcome.verdict, 2), _told([(prop, outcome)], names, series_of)))
+    for (_, verdict), group in grouped.items():
+        group.sort(key=lambda pair: _order(Sentence("", (), pair[1].date)))
+        out.append((PRIORITY.get(verdict, 2), _told(group, names, series_of)))
     return out
 
 
-def _told(prop: Proposal, group: list[Outcome], names: Names) -> Sentence:
-    first = group[0]
-    who = _and(list(dict.fromkeys(names(o.by, o.by_email) for o in group)))
-    action = VERDICT_PHRASES.get(first.verdict, "reported on {p}").format(p=f"{prop.kind} {prop.id}")
-    text = f"{_when([o.date for o in group])}, {who} {action}"
+def _target(props: list[Proposal], series_of: dict[str, Proposal]) -> str:
+    """How a sentence names what outcomes are about: "patch p14", "patches p2, p3 and p5 of
+    series p1", "12 patches of series p1"."""
+    ids = sorted(dict.fromkeys(p.id for p in props), key=lambda i: (len(i), i))
+    if len(ids) == 1:
+        return f"{props[0].kind} {ids[0]}"
+    owner = series_of.get(props[0].message_id)
+    of = f" of series {owner.id}" if owner is not None else ""
+    return (f"{len(ids)} patches{of}" if len(ids) > 6 else f"patches {_ids(ids)}{of}").replace(
+        "patches", "proposals" if any(p.kind != "patch" for p in props) else "patches", 1)
+
+
+def _told(group: list[tuple[Proposal, Outcome]], names: Names, series_of: dict[str, Proposal]) -> Sentence:
+    first = group[0][1]
+    outcomes = [o for _, o in group]
+    who = _and(list(dict.fromkeys(names(o.by, o.by_email) for o in outcomes)))
+    action = VERDICT_PHRASES.get(first.verdict, "reported on {p}").format(p=_target([p for p, _ in group], series_of))
+    text = f"{_when([o.date for o in outcomes])}, {who} {action}"
     if first.verdict == "superseded" and first.superseded_by:
         text += f" (<{first.superseded_by}>)"
     elif len(group) == 1 and first.evidence:
         text += f": \u201c{shorten(first.evidence)}\u201d"
     if first.traces:
         text += f", with the crash reports {', '.join(first.traces)}"
-    cites = tuple(dict.fromkeys(o.message_id for o in group))
+    cites = tuple(dict.fromkeys(o.message_id for o in outcomes))
     return Sentence(_end(text), cites, first.date)
 
 
@@ -230,7 +275,7 @@ def _closing(msgs: list[Message], proposals: tuple[Proposal, ...], cut: int, nam
     applied = [p.id for p in proposals if any(o.verdict == "applied" for o in p.outcomes)]
     state = (f"{_and(applied)} {'was' if len(applied) == 1 else 'were'} reported applied" if applied
              else "no proposal was reported applied" if proposals else "no change was proposed")
-    more = f"; {cut} further events are in the timeline" if cut else ""
+    more = (f"; {cut} further event{'s are' if cut > 1 else ' is'} in the timeline") if cut else ""
     who = names(last.author.display, last.author.email, "an unnamed sender")
     return Sentence(f"The last message came from {who} on {day(last.date)}; {state}{more}.",
                     (last.message_id,), last.date)
