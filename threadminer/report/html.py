@@ -144,10 +144,14 @@ class Page:
     """Anchors of the page: one per message of every thread, made here (never from mail)."""
 
     def __init__(self) -> None:
-        self.anchors: dict[str, str] = {}
+        self.by_key: dict[tuple[int, str], str] = {}
+        self.anchors: dict[str, str] = {}  # Message-ID -> the anchor of its first message
 
-    def add(self, thread: int, message_id: str) -> str:
-        return self.anchors.setdefault(message_id, f"t{thread}-m{len(self.anchors) + 1}")
+    def add(self, thread: int, key: str, message_id: str) -> str:
+        """The anchor of a stored message (a duplicate Message-ID gets its own)."""
+        anchor = self.by_key.setdefault((thread, key), f"t{thread}-m{len(self.by_key) + 1}")
+        self.anchors.setdefault(message_id, anchor)
+        return anchor
 
     def cite(self, message_id: str) -> str:
         """A citation: the message in this page (when held) and on the archive."""
@@ -161,7 +165,7 @@ def render_html(threads: Iterable[tuple[ThreadAnalysis, ThreadSummary]]) -> str:
     page = Page()
     for n, (ta, _) in enumerate(threads, 1):
         for key in ta.keys:
-            page.add(n, ta.message(key).message_id)
+            page.add(n, key, ta.message(key).message_id)
     title = threads[0][1].subject if len(threads) == 1 else f"{len(threads)} threads"
     depth = max((seg.depth for ta, _ in threads for tree in ta.quote_trees().values() for seg in tree.segments),
                 default=0)
@@ -299,7 +303,7 @@ def _messages(n: int, ta: ThreadAnalysis, page: Page) -> str:
             out.append(f'<li class="{pad} muted">{label}[not in archive] <code>{esc(node.message_id)}</code></li>')
             continue
         s = node.summary
-        anchor = page.anchors.get(s.message_id)
+        anchor = page.by_key.get((n, node.key))
         out.append(f'<li class="{pad}">{label}<a href="#{anchor}">{when(s.date)}</a> {esc(s.author or "(unknown)")}'
                    f' <span class="muted">{esc(s.subject)}</span></li>')
     out.append("</ul>")
@@ -308,7 +312,7 @@ def _messages(n: int, ta: ThreadAnalysis, page: Page) -> str:
     diffs = ta.diffs()
     for key in ta.keys:
         msg = ta.message(key)
-        out.append(_message(msg, trees[key], traces.get(key, ()), diffs.get(key, ()), page.anchors[msg.message_id]))
+        out.append(_message(msg, trees[key], traces.get(key, ()), diffs.get(key, ()), page.by_key[(n, key)]))
     return "\n".join(out)
 
 
