@@ -83,6 +83,9 @@ CSV_FIELDS = ("date", "kind", "who", "who_email", "proposal", "verdict", "text",
               "root_message_id", "source")
 # A spreadsheet runs a cell starting with one of these as a formula; mail may start with any.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Columns whose text comes from mail (a Message-ID may start with "-": git-send-email writes
+# such ids, and a hostile one may be a formula).
+FROM_MAIL = ("who", "who_email", "text", "message_id", "root_message_id")
 
 
 def timeline_csv(records: Iterable[dict]) -> str:
@@ -95,7 +98,7 @@ def timeline_csv(records: Iterable[dict]) -> str:
         row = []
         for field in CSV_FIELDS:
             value = "" if record.get(field) is None else str(record[field])
-            if field in ("who", "who_email", "text") and value.startswith(FORMULA_START):
+            if field in FROM_MAIL and value.startswith(FORMULA_START):
                 value = "'" + value
             row.append(value)
         writer.writerow(row)
