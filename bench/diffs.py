@@ -20,7 +20,9 @@ Speed, same run, against the time to read and decode the messages: the cheap pre
 alone; `find_diffs(msg)`, which builds a quote tree only when a diff is quoted (what an
 import pays when it has no tree); `find_diffs(msg, tree)` given the tree; `quotes.parse` on
 the pre-filtered messages; `traces.find_reports` (the crash-report detection an import
-already runs) on the same messages. The two find_diffs calls must agree (counted).
+already runs) on the same messages. The two find_diffs calls must agree (counted). Times
+are this process's CPU time (time.process_time), so other load on the machine does not
+skew the ratios.
 """
 
 from __future__ import annotations
@@ -68,9 +70,9 @@ def main() -> None:
     lazy_differs: list[str] = []
     items = iter(read(args.epoch))
     while True:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         msg = next(items, None)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         read_time += t1 - t0
         if msg is None:
             break
@@ -78,25 +80,25 @@ def main() -> None:
             continue
         messages += 1
         hint = might_hold_diff(msg.body) or any(might_hold_diff(a.text) for a in msg.attachments)
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         hint_time += t2 - t1
         lazy = find_diffs(msg)  # as an import without a quote tree calls it
-        t3 = time.perf_counter()
+        t3 = time.process_time()
         lazy_time += t3 - t2
         diffs = ()
         if hint:
             hinted += 1
             tree = quote_tree(msg)
-            t4 = time.perf_counter()
+            t4 = time.process_time()
             tree_time += t4 - t3
             diffs = find_diffs(msg, tree)  # as a caller holding the tree calls it
-            t3 = time.perf_counter()
+            t3 = time.process_time()
             diff_time += t3 - t4
             if [(d.voice, d.depth, d.first_line, d.last_line, d.text) for d in diffs] != [
                     (d.voice, d.depth, d.first_line, d.last_line, d.text) for d in lazy]:
                 lazy_differs.append(msg.message_id)
         find_reports(msg.body)
-        trace_time += time.perf_counter() - t3
+        trace_time += time.process_time() - t3
         for d in diffs:
             found.append((msg, d))
         own = [d for d in diffs if d.depth == 0 and d.kind == "diff"]
@@ -143,7 +145,7 @@ def main() -> None:
     for mid in lazy_differs[:10]:
         print(f"    {mid}")
 
-    print("\nspeed (seconds, same run; ratio to read+decode):")
+    print("\nspeed (CPU seconds, same run; ratio to read+decode):")
     print(f"  read+decode                       {read_time:8.2f}  1.000")
     print(f"  pre-filter only                   {hint_time:8.3f}  {hint_time / read_time:.3f}")
     print(f"  find_diffs(msg), tree when needed {lazy_time:8.2f}  {lazy_time / read_time:.3f}")

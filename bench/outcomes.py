@@ -72,7 +72,7 @@ def import_epoch(db: str, epoch: str) -> None:
 def predict(db: str, roots: list[str]) -> tuple[list[Prediction], set[str], int]:
     """Predictions for the labelled threads (deduplicated), the labelled threads' message ids,
     and how many outcomes came from quotes of missing messages."""
-    from threadminer.analyse import ThreadAnalysis
+    from threadminer.composer import ThreadAnalysis
     from threadminer.store import Store
 
     store = Store(db, create=False)

@@ -43,7 +43,7 @@ from collections import Counter
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from threadminer.analyse import ThreadAnalysis  # noqa: E402
+from threadminer.composer import ThreadAnalysis  # noqa: E402
 from threadminer.analysis.context import normalise  # noqa: E402
 from threadminer.analysis.quotes import parse  # noqa: E402
 from threadminer.sources import read  # noqa: E402

@@ -429,12 +429,18 @@ def test_outlook_rewrapped_quoted_patch_is_repaired():
 
 
 def test_no_break_spaces_for_context_spaces():
-    """An HTML mailer turned the context lines' leading space into U+00A0 in two quoted diffs."""
+    """An HTML mailer turned the context lines' leading space into U+00A0 in two quoted diffs.
+    In the first, the empty context line after "break;" was also joined to the next line
+    (its only character, a space, read as a soft line break): one line short, truncated; the
+    "> " under the quote is the replier's, not the missing line."""
     first, second = find_diffs(fixture("nbsp-quoted-diffs.eml"))
     assert files(first) == [("kernel/module/main.c", "modified", 7, 0)]
     assert files(second) == [("llvm/lib/ObjCopy/ELF/ELFObject.cpp", "modified", 5, 1)]
+    assert (first.truncated, second.truncated) == (True, False)
+    assert "kernel/module/main.c hunk 1: 5 of 6 old and 12 of 13 new lines present" in first.notes
+    assert first.last_line == 220
     for diff in (first, second):
-        assert diff.repaired and not diff.truncated
+        assert diff.repaired
         assert any("no-break space" in note for note in diff.notes)
         assert "\n\u00a0" not in diff.text
 
@@ -479,6 +485,27 @@ def test_tight_quoted_patch():
                                             "scripts/mod/modpost.c"]
     assert (diff.added, diff.removed) == (47, 12)  # "3 files changed, 47 insertions(+), 12 deletions(-)"
     assert "\n-EXPORT_SYMBOL_GPL(fpu_swap_kvm_fpstate);\n" in diff.text
+
+
+def test_flowed_join_of_an_empty_context_line():
+    """The sender's mailer read the empty context line " " as a soft line break and joined it
+    to the added line after it (" +\tif (..."): one added line short of the header. The hunk
+    runs to the signature, so it is no excerpt; split again, the counts and the diffstat
+    ("6 insertions(+)") agree."""
+    [diff] = find_diffs(fixture("flowed-joined-empty-context.eml"))
+    assert files(diff) == [("kernel/module/main.c", "modified", 6, 0)]
+    assert (diff.truncated, diff.repaired) == (False, True)
+    assert "\t}\n\n+\tif (!(shdr->sh_flags & SHF_WRITE)) {\n" in diff.text
+    assert not [n for n in diff.notes if "diffstat" in n]
+
+
+def test_quoted_file_header_without_hunks_is_truncated():
+    """A reply quoting a file's header lines and cutting all its hunks ("[ ... ]"), as in
+    linux-modules <b6c00e7ecc633ab02ee8689f5647ce9090cf72d75f5bf9f2cc2c09983d963b58@mail.kernel.org>:
+    git never writes "---"/"+++" without a hunk, so the diff is an excerpt."""
+    path = "tools/include/uapi/linux/module_signature.h"
+    [diff] = find_diffs(built(f"> diff --git a/{path} b/{path}\n> --- /dev/null\n> +++ b/{path}\n\n[ ... ]\n\nWhy?"))
+    assert files(diff) == [(path, "added", 0, 0)] and diff.truncated
 
 
 def test_dash_signoff_is_not_a_removed_line():

@@ -42,7 +42,7 @@ def test_the_seed_ghost_and_a_duplicate_key_open(cli):
     assert f"Dave Chinner: [not in archive, quoted]  <{GHOST_ID}>" in out
     duplicate = "<87r2geywh9.fsf@tethera.net>#2"
     out = cli("show", "--offline", duplicate).output
-    assert f"* " in out and duplicate in out  # listed under its key, marked as the one asked for
+    assert "* " in out and duplicate in out  # listed under its key, marked as the one asked for
     [record] = cli.json("quotes", duplicate, "--json")
     assert record["message_id"] == "87r2geywh9.fsf@tethera.net"
 

@@ -188,3 +188,28 @@ def test_all_versions_and_a_given_version():
     (v2,) = export_thread(msgs, version=2)
     assert [p.message_id for p in v2.series.patches] == ["patch-1-message@example.com", "patch-2-message@example.com"]
     assert export_thread(msgs, version=7) == ()
+
+
+def test_series_listing_of_a_thread_with_two_revisions():
+    from threadminer.report.mbx import series_listing
+
+    listing = series_listing(b4_messages("trailers-followup-partial-reroll.mbox"))
+    assert [(r["version"], r["default"], r["partial_reroll"], len(r["patches"])) for r in listing] == [
+        (2, False, False, 2), (3, True, True, 2)]
+    v2 = listing[0]
+    assert v2["patches"][1]["trailers_added"] == [
+        "Reviewed-by: Followup Reviewer1 <followup-reviewer1@example.com>",
+        "Reviewed-by: Coverletter Reviewer1 <followup-reviewer1@example.com>"]
+    assert v2["patches"][0]["trailers_own"][-1] == "Signed-off-by: Original Submitter <original-submitter@example.com>"
+    json.dumps(listing)
+
+
+def test_pull_request_records():
+    from threadminer.report.mbx import pull_request_records
+
+    msgs = [m for m in read(str(corpus_path("patchwork", "mail", "0024-git-pull-request-trailing-space.mbox")))
+            if isinstance(m, Message)]
+    (record,) = pull_request_records(msgs)
+    assert record["pull_url"] == (
+        "git://git.kernel.org/pub/scm/linux/kernel/git/nsekhar/linux-davinci.git tags/davinci-for-v5.6/soc")
+    assert record["tip_commit"] == "5e06d19694a463a012c2589e29078196eb209448"

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from threadminer.analysis.attribution import parse_attribution, parse_header_block
-from threadminer.analyse import ThreadAnalysis, analyse
+from threadminer.composer import ThreadAnalysis, analyse
 from threadminer.dates import iso
 from threadminer.message import Message, make_message, parse_bytes
 from threadminer.people import Person

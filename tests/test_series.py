@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from threadminer.analysis.series import (ThreadIndex, find_pull_request, find_series, latest, link_versions,
-                                         merge_unthreaded, patch_files)
+from threadminer.analysis.patch_text import patch_files
+from threadminer.analysis.pulls import find_pull_request
+from threadminer.analysis.series import ThreadIndex, find_series
+from threadminer.analysis.versions import latest, link_versions, merge_unthreaded
 from threadminer.analysis.subjects import parse_subject
 from threadminer.message import Message
 from threadminer.sources import read
@@ -282,6 +284,34 @@ def test_link_versions_by_author_and_subject():
     series, _ = pw_series("revision-basic.mbox")
     (chain,) = link_versions(series)
     assert [s.version for s in chain.series] == [1, 2] and "subject" in chain.evidence
+
+
+def fixture_series(name: str):
+    msgs = messages(FIXTURES / "series" / name)
+    index = ThreadIndex(msgs)
+    threads: dict[str, list[Message]] = {}
+    for m in msgs:
+        threads.setdefault(index.root(m.message_id), []).append(m)
+    return [s for members in threads.values() for s in find_series(members)]
+
+
+def test_link_versions_by_change_id_across_threads():
+    # Christian Brauner's v1 (one patch) and v2 (cover + 2 patches, a new title), in two threads.
+    series = [s for s in fixture_series("linux-modules-versions.mbox") if "brauner" in s.author_email
+              or "kernel-exit" in s.root_message_id]
+    (chain,) = link_versions(series)
+    assert [s.version for s in chain.series] == [1, 2] and "change-id" in chain.evidence
+    assert chain.series[1].change_id == "20260306-work-kernel-exit-2e8fd9e2c2a1"
+
+
+def test_link_versions_by_version_link_and_changelog_despite_a_new_title():
+    # Joe Lawrence's v2 renames the patch and links v1 on a "v1:" line with a changelog.
+    series = [s for s in fixture_series("linux-modules-versions.mbox") if "joe.lawrence" in s.author_email]
+    (chain,) = link_versions(series)
+    v1, v2 = chain.series
+    assert (v1.version, v2.version) == (1, 2) and v1.title != v2.title
+    assert {"link", "changelog"} <= set(chain.evidence)
+    assert v2.version_links == ("20260304160611.143862-1-joe.lawrence@redhat.com",)
 
 
 def test_link_versions_keeps_different_series_apart():

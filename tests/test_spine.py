@@ -97,13 +97,13 @@ def test_first_quotes_decodes_each_message_once_and_writes_once(cli, counted):
 
 
 def test_a_new_analyser_version_recomputes(cli, counted, monkeypatch):
-    import threadminer.analyse as analyse
+    import threadminer.composer as composer
 
     mbox = str(corpus_path("seed-thread", "thread.mbox"))
     cli("import", mbox)
     cli("quotes", mbox, "--json")
     reset(counted)
-    monkeypatch.setattr(analyse, "QUOTES", ("quotes", "test-new-version"))
+    monkeypatch.setattr(composer, "QUOTES", ("quotes", "test-new-version"))
     assert cli("quotes", mbox, "--json").exit_code == 0
     assert counted.decoded == 27
 
@@ -235,15 +235,15 @@ def module_graph() -> dict[str, set[str]]:
 # (importer prefix, forbidden prefixes): each layer may use those below it only.
 FORBIDDEN = [
     ("threadminer.analysis", ("threadminer.store", "threadminer.cli", "threadminer.remote", "threadminer.report",
-                              "threadminer.select", "threadminer.analyse", "threadminer.sync")),
-    ("threadminer.remote", ("threadminer.store", "threadminer.sync", "threadminer.select", "threadminer.analyse",
+                              "threadminer.select", "threadminer.composer", "threadminer.sync")),
+    ("threadminer.remote", ("threadminer.store", "threadminer.sync", "threadminer.select", "threadminer.composer",
                             "threadminer.report", "threadminer.cli", "threadminer.analysis")),
     ("threadminer.report", ("threadminer.store", "threadminer.remote", "threadminer.sync", "threadminer.select",
-                            "threadminer.analyse", "threadminer.cli")),
+                            "threadminer.composer", "threadminer.cli")),
     ("threadminer.store", ("threadminer.analysis", "threadminer.remote", "threadminer.report", "threadminer.sync",
-                           "threadminer.select", "threadminer.analyse", "threadminer.cli")),
+                           "threadminer.select", "threadminer.composer", "threadminer.cli")),
     ("threadminer.sources", ("threadminer.store", "threadminer.analysis", "threadminer.remote", "threadminer.report",
-                             "threadminer.sync", "threadminer.select", "threadminer.analyse", "threadminer.cli")),
+                             "threadminer.sync", "threadminer.select", "threadminer.composer", "threadminer.cli")),
 ]
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from threadminer.analysis.series import ThreadIndex, find_series, latest
+from threadminer.analysis.series import ThreadIndex, find_series
+from threadminer.analysis.versions import latest
 from threadminer.analysis.trailers import (collect, commit_trailers, make_trailer, parse_scope, parse_trailers,
                                            same_address, trailer_scope)
 from threadminer.message import Message, parse_bytes
@@ -203,6 +204,23 @@ def test_trailer_already_on_the_patch_is_neither_added_nor_flagged():
     _, found, added = collected("already-present")
     assert added == {"orig-message@example.com": []}
     assert {c.trailer.name for c in found.flagged} == {"Tested-by"}
+
+
+def test_real_scoped_cover_review():
+    # Luis Chamberlain on the 0/8 cover: "For 1-7:" then Reviewed-by; patch 8 got its own
+    # Reviewed-by in a reply to it after a discussion (linux-modules, Feb 2022).
+    from .conftest import FIXTURES
+
+    msgs = [m for m in read(str(FIXTURES / "series" / "linux-modules-scoped-cover-review.mbox"))
+            if isinstance(m, Message)]
+    index = ThreadIndex(msgs)
+    (series,) = find_series(index)
+    found = collect(series, index)
+    via = [[(c.via, c.scope) for c in p.added] for p in found.patches]
+    assert via[:7] == [[("cover", (1, 2, 3, 4, 5, 6, 7))]] * 7
+    assert via[7] == [("reply", None)]
+    assert {c.trailer.as_text() for p in found.patches for c in p.added} == {
+        "Reviewed-by: Luis Chamberlain <mcgrof@kernel.org>"}
 
 
 def test_scoped_cover_trailer_applies_to_its_patches_only():

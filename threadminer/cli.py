@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 import click
 
 from . import __version__
-from .analyse import ThreadAnalysis, analyse, precompute
+from .composer import ThreadAnalysis, analyse, precompute
 from .errors import ThreadminerError
 from .report.terminal import printable
 from .select import Selection, everything, needs_store_of_its_own, select
@@ -373,7 +373,7 @@ def show(ctx, sources, as_json, rules, offline, base):
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base)
     for n, (ta, items) in enumerate(run.threads(selection)):
-        marked = {item.key for item in items if item.key}
+        marked = {item.asked for item in items if item.asked}
         if as_json:
             emit_json(thread_tree_record(ta.info, ta.tree, ta.ghosts(), items[0].source, marked))
         else:
@@ -440,6 +440,37 @@ def traces(ctx, sources, as_json, whole_threads, all_threads, offline, base):
 
 @cli.command()
 @SOURCES
+@json_option
+@scope_options
+@source_options
+@common_options
+@click.pass_context
+def outcomes(ctx, sources, as_json, whole_threads, all_threads, offline, base):
+    """What became of each proposal in the threads of SOURCEs: patches, series, diffs in
+    replies and code suggestions, each with the outcomes reported about it (tested, reviewed,
+    applied, NAKed, superseded, ...), the verbatim evidence and the rule that recognised it.
+
+    The rules are a lexicon you can extend: THREADMINER_LEXICON or `[outcomes] lexicon` in
+    the config file names a TOML file merged over the shipped one.
+
+    Example: threadminer outcomes fixtures/seed-thread/thread.mbox
+    """
+    from .report.outcome_records import outcomes_object, render_outcomes
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
+    with errors_as_exit_codes():
+        found = [(items[0].source or None, ta.info, ta.outcomes()) for ta, items in run.threads(selection, "quotes", "traces")]
+    if as_json:
+        emit_json(outcomes_object(((src, info.root_message_id, props) for src, info, props in found),
+                                  sources[0] if len(sources) == 1 else None))
+    else:
+        emit(render_outcomes((info.root_message_id, info.subject, props) for _, info, props in found))
+    run.finish()
+
+
+@cli.command()
+@SOURCES
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True,
               help="md: Markdown; json: one record per thread; html: one self-contained page (use with -o).")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (- for stdout).")
@@ -458,7 +489,7 @@ def summarize(ctx, sources, fmt, output, whole_threads, all_threads, offline, ba
 
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
-    found = [(ta, ta.summary(), items[0].source or None) for ta, items in run.threads(selection, "quotes")]
+    found = [(ta, ta.summary(), items[0].source or None) for ta, items in run.threads(selection, "quotes", "traces")]
     write_output(output, render_summaries(found, fmt), run.store())
     run.finish()
 
@@ -481,7 +512,7 @@ def timeline(ctx, sources, fmt, output, whole_threads, all_threads, offline, bas
 
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
-    found = [(ta.info, ta.timeline(), items[0].source or None) for ta, items in run.threads(selection, "quotes")]
+    found = [(ta.info, ta.timeline(), items[0].source or None) for ta, items in run.threads(selection, "quotes", "traces")]
     write_output(output, render_timelines(found, fmt), run.store())
     run.finish()
 

@@ -29,11 +29,14 @@ from .store import ImportResult, Store
 
 @dataclass(frozen=True)
 class Selected:
-    """One thing a SOURCE names: a stored message (`key`), or a whole thread (`key` None)."""
+    """One thing a SOURCE names: a stored message (`key`), or a whole thread (`key` None).
+    `asked` is the node the user named: the message's key, or the id of a ghost (a message
+    the archive lacks) whose thread stands for it."""
 
     source: str
     thread_id: int
     key: str | None
+    asked: str | None = None
 
 
 @dataclass
@@ -93,12 +96,18 @@ def _add(store: Store, selection: Selection, source: str, key: str, whole_thread
     found = store.lookup(key)
     if found is None:
         return
+    asked = found.key or key
     if whole_threads or found.key is None:
-        item = Selected(source, found.thread_id, None)
+        item = Selected(source, found.thread_id, None, asked if found.key is None or is_named(source) else None)
         if item not in selection.items:
             selection.items.append(item)
         return
-    selection.items.append(Selected(source, found.thread_id, found.key))
+    selection.items.append(Selected(source, found.thread_id, found.key, asked))
+
+
+def is_named(source: str) -> bool:
+    """A SOURCE that names one message (a Message-ID, a key, a message URL), not a file."""
+    return source != "-" and not os.path.exists(source)
 
 
 def everything(store: Store) -> Selection:
@@ -117,6 +126,7 @@ def _resolve(store: Store, source: str, imported: ImportResult, *, offline: bool
             found = store.lookup(text)
             if found is not None:
                 imported.messages_seen += 1
+                imported.thread_ids.add(found.thread_id)
                 return [found.key or text]
     if source != "-" and is_message_id(source):
         mid = message_id_argument(source)
@@ -174,6 +184,7 @@ def _read_path(store: Store, source: str, imported: ImportResult, progress: Prog
         if complete and _unchanged(ident, size, mtime_ns, known_digest):
             keys = store.source_keys(source_id)
             imported.messages_seen += len(keys)
+            imported.thread_ids |= store.threads_of(keys)
             return keys
         if complete and ident.appendable and ident.size > size and digest(ident, size) == known_digest:
             result = _import(store, _read_from(ident, size), source_id, progress, None)

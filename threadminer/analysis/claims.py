@@ -57,6 +57,7 @@ class Claim:
     traces: tuple[str, ...] = ()
     trailer_email: str | None = None  # a trailer: the address it names
     prose: bool = False  # read from a sentence (the patch author's own claims are dropped)
+    contexts: frozenset[str] = frozenset()  # the lexicon's contexts around the sentence
     last_line: int | None = None
     extra: dict = field(default_factory=dict)
 
@@ -209,29 +210,50 @@ def scope_of(text: str) -> tuple[int, ...] | None:
     return found or None
 
 
+RE_OPENING = re.compile(r"^(?:\W*(?:ok(?:ay)?|thanks?|thank you|thx|great|nice|cool|good|yes|so|and|also|now)\b[\s,.!]*)*", re.I)
+
+
+def _opens(text: str, start: int) -> bool:
+    """Does the match open the sentence (after "Thanks!", "OK,", ...; within three words)?
+    "Thanks! Queued onto modules-next." is the point of its message; "..., as I already
+    merged this" is said in passing."""
+    head = RE_OPENING.match(text)
+    rest = text[head.end() if head else 0:start]
+    return start >= (head.end() if head else 0) and len(rest.split()) <= 3
+
+
 def _content(sentences: list[Sentence]) -> list[Sentence]:
     """Sentences that say something: greetings and sign-offs left out."""
     return [s for s in sentences if not RE_GREETING.match(s.text) and not RE_SIGNOFF.match(s.text)]
 
 
 def prose_claims(mr: MessageReading, lexicon: Lexicon, voice: int = 0) -> list[Claim]:
+    """The claims of a voice's sentences. A rule's `needs` are looked for in the sentence
+    and its neighbours in the paragraph (a test report says what was run next to what it
+    found); a crash report the voice writes after the sentence is a test."""
     sentences = mr.sentences(voice)
     if not sentences:
         return []
-    extra = []
-    if any(occ.voice == voice for occ in mr.traces):
-        extra.append("testing")  # a crash report in the voice: something ran
-    contexts = message_contexts([s.text for s in sentences], lexicon, extra)
     content = _content(sentences)
     lead = {s.index for s in content[:3]} | {s.index for s in content[-2:]}
+    voice_text = "\n".join(s.text for s in sentences)
+    self_fix = any(rx.search(voice_text) for rx in lexicon.messages.get("self_fix", ()))
+    trace_lines = [occ.report.first_line for occ in mr.traces if occ.voice == voice]
     out: list[Claim] = []
-    for s in sentences:
+    for i, s in enumerate(sentences):
+        window = [t.text for t in sentences[max(0, i - 1): i + 2] if t.paragraph == s.paragraph]
+        # A crash report the voice writes after the sentence: it ran the change itself.
+        extra = ["testing", "own_test"] if any(line > s.last_line for line in trace_lines) else []
+        contexts = message_contexts(window, lexicon, extra)
         for fired in sentence_verdicts(s.text, lexicon, contexts):
             rule = fired.rule
-            structured = rule.structured == "always" or (rule.structured == "lead" and s.index in lead)
+            if rule.verdict == "changes-requested" and self_fix:
+                continue
+            structured = rule.structured == "always" or (
+                rule.structured == "lead" and s.index in lead and _opens(s.text, fired.start))
             out.append(Claim(rule.verdict, s.text, rule.id, structured, s.first_line, voice, s.depth, rule.who,
                              counters=scope_of(s.text) if rule.verdict == "applied" else None, prose=True,
-                             last_line=s.last_line))
+                             last_line=s.last_line, contexts=contexts))
     _attach_traces(mr, out, voice)
     return out
 
@@ -264,10 +286,8 @@ def message_claims(mr: MessageReading, lexicon: Lexicon, posting: bool) -> list[
         out.extend(b4)
     out.extend(trailer_claims(mr, lexicon))
     out.extend(regzbot_claims(mr, lexicon))
-    prose = prose_claims(mr, lexicon, 0)
-    if b4:
-        prose = [c for c in prose if c.verdict != "applied"]
-    out.extend(prose)
+    if not b4:
+        out.extend(prose_claims(mr, lexicon, 0))  # a b4 thank-you's prose is boilerplate
     return out
 
 

@@ -13,8 +13,8 @@ returns the runs of code in it:
   prose line of the same voice; not crash traces (the lines in `skip`), not compiler output,
   not diffstats, not console logs.
 
-Diff detection here is an interim reader isolated in `_diff_blocks` until `analysis/diffs.py`
-lands; only its line ranges and files are used.
+Diffs come from `analysis/diffs.py` (`find_diffs`); the reader here (`_diff_blocks`) is used
+only when no diffs are given. Bare +/- fragments without any header are found here.
 """
 
 from __future__ import annotations
@@ -206,8 +206,14 @@ def is_code(text: str) -> bool:
     return False
 
 
+# Lines that are neither code nor prose introducing it: trailers, the "---" separator.
+RE_NOT_PROSE = re.compile(r"^\s*(?:[A-Z][\w-]*-by:|---\s*$|diff --git|index [0-9a-f]|@@ )")
+
+
 def _is_prose(text: str) -> bool:
     stripped = text.strip()
+    if RE_NOT_CODE.match(stripped) or RE_NOT_PROSE.match(stripped):
+        return False
     return len(RE_WORD.findall(stripped)) >= 2 and not is_code(stripped)
 
 
@@ -265,18 +271,35 @@ def _intro(lines: list[Line], i: int) -> str:
 
 # --- the body ------------------------------------------------------------------------------
 
-def find_code_blocks(lines: list[Line], tree: QuoteTree, skip: Iterable[int] = ()) -> list[CodeBlock]:
+def find_code_blocks(lines: list[Line], tree: QuoteTree, skip: Iterable[int] = (),
+                     diffs: Iterable | None = None) -> list[CodeBlock]:
     """Diffs and code suggestions in a body, per voice, in body order. `lines` are the body's
     numbered lines, `tree` its quote tree; `skip` holds line numbers that belong to crash
-    reports (code-shaped, but not code anyone proposes)."""
+    reports (code-shaped, but not code anyone proposes). `diffs`: the body's diffs as
+    `diffs.find_diffs` reads them (anything with first_line, last_line, files of .path, kind
+    and attachment); without them the interim reader here finds them. Either way a bare
+    +/- fragment of code without any header is found here."""
     skipped = set(skip)
+    known: list[tuple[int, int, list[str]]] = []
+    if diffs is not None:
+        known = [(d.first_line, d.last_line, [f.path for f in d.files], d.depth) for d in diffs
+                 if d.kind == "diff" and d.attachment is None]
     out: list[CodeBlock] = []
     for seg in tree.segments:
         if seg.kind != TEXT:
             continue
         run = lines[seg.first_line - 1: seg.last_line]
         taken: set[int] = {k for k, line in enumerate(run) if line.number in skipped}
-        for first, last, files in _diff_blocks(run):
+        if diffs is None:
+            blocks = _diff_blocks(run)
+        else:
+            # A quoted diff may hold the replier's inline comments: only its own depth's lines.
+            blocks = [(max(first, seg.first_line) - seg.first_line, min(last, seg.last_line) - seg.first_line, files)
+                      for first, last, files, depth in known
+                      if depth == seg.depth and first <= seg.last_line and last >= seg.first_line]
+            covered = {k for first, last, _ in blocks for k in range(first, last + 1)}
+            blocks += [b for b in _fragments(run) if not covered & set(range(b[0], b[1] + 1))]
+        for first, last, files in sorted(blocks):
             if any(k in taken for k in range(first, last + 1)):
                 continue
             taken.update(range(first, last + 1))
@@ -287,4 +310,18 @@ def find_code_blocks(lines: list[Line], tree: QuoteTree, skip: Iterable[int] = (
             out.append(CodeBlock("suggestion", run[first].number, run[last].number, seg.depth, seg.voice, (),
                                  "\n".join(l.content for l in run[first:last + 1]), intro))
     out.sort(key=lambda b: b.first_line)
+    return out
+
+
+def _fragments(lines: list[Line]) -> list[tuple[int, int, list[str]]]:
+    """Bare +/- fragments of code (no header) in a run of lines."""
+    out = []
+    i = 0
+    while i < len(lines):
+        end = _fragment_end(lines, i) if _diff_start(lines, i) is None else None
+        if end is not None:
+            out.append((i, end, []))
+            i = end + 1
+        else:
+            i += 1
     return out

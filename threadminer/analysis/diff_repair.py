@@ -1,13 +1,16 @@
 """Reading one hunk against its header's line counts, and undoing the damage mail does to it.
 
 A hunk header promises how many old lines (context and removed) and new lines (context and
-added) follow. Mail and archive pages damage hunks in four ways, and the counts are what
+added) follow. Mail and archive pages damage hunks in these ways, and the counts are what
 tells them apart:
 
 - whitespace damage: a page or a paste loses the leading space of context lines (and the
-  indentation), so a context line no longer starts with " " (the seed page);
-- hard wraps: a mailer breaks a long line, and its tail starts a line of its own without a
-  "+"/"-"/" " prefix;
+  indentation), so a context line no longer starts with " " (the seed page); HTML mailers
+  turn that space into a no-break space;
+- hard wraps: a mailer breaks a long line (a code line, or the hunk header itself), and its
+  tail starts a line of its own without a "+"/"-"/" " prefix;
+- format=flowed joins: an empty context line " " ends in a space, read as a soft break, and
+  is joined to the line after it (" +foo");
 - truncation: a reply quotes only part of a hunk, so fewer lines follow than promised;
 - a lost end: MIME and mailers drop the blank lines that end a text part, which may be the
   patch's last (empty) context lines.
@@ -92,7 +95,7 @@ def read_hunk(sc: Scanner, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, 
         sc.take_span(draft, i + 1, end)
         return (hunk,) + sc.own_after(draft, end - 1)  # type: ignore[return-value]
     hunk.careful = True
-    items = _collect(sc, draft, hunk, _join_header_tail(sc, draft, hunk, i))
+    items = _collect(sc, draft, hunk, i)
     items = _trim_tail(draft, hunk, items)
     _decide(sc, draft, hunk, items)
     last = i
@@ -100,6 +103,8 @@ def read_hunk(sc: Scanner, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, 
         sc.take(draft, item.line)
         last = max(last, item.line)
     nxt, gap = sc.own_after(draft, last)
+    if hunk.ends_at_header:
+        _split_flowed_joins(hunk)
     if nxt is None and draft.depth == 0 and not any(raw.strip() for raw in sc.raws[last + 1:]):
         _restore_lost_end(hunk)
     return hunk, nxt, gap
@@ -119,17 +124,22 @@ def _fast(sc: Scanner, draft: DiffDraft, hunk: Hunk, start: int) -> int | None:
     added = removed = marks = 0
     k = start
     texts = []
-    while old > 0 or new > 0 or (k < n and rests[k][:1] == "\\"):
-        if k >= n or voices[k] != voice or depths[k] != depth or (quoted and not markers[k]):
+    while True:
+        own = k < n and voices[k] == voice and depths[k] == depth and markers[k] >= quoted
+        if own:
+            if plain:
+                t = rests[k]
+            elif spaced:
+                t = rests[k]
+                if t[:1] == " " and markers[k]:
+                    t = t[1:]
+            else:
+                t = sc.text(draft, k)
+        if old <= 0 and new <= 0:
+            if not own or t[:1] != "\\":
+                break  # complete (a "\ No newline" marker may follow the last line)
+        elif not own:
             return None
-        if plain:
-            t = rests[k]
-        elif spaced:
-            t = rests[k]
-            if t[:1] == " " and markers[k]:
-                t = t[1:]
-        else:
-            t = sc.text(draft, k)
         c = t[:1]
         if c == " " or not t:
             old -= 1
@@ -150,7 +160,7 @@ def _fast(sc: Scanner, draft: DiffDraft, hunk: Hunk, start: int) -> int | None:
             texts.append(t)
         k += 1
     after = k
-    while after < n and voices[after] == voice and depths[after] == depth and (markers[after] or not quoted):
+    while after < n and voices[after] == voice and depths[after] == depth and markers[after] >= quoted:
         t = rests[after] if plain else sc.text(draft, after)
         if t[:1] in (" ", "+") or (t[:1] == "-" and t[:2] != "--"):
             return None  # diff lines go on past the counts: let the careful reading judge
@@ -165,26 +175,9 @@ def _fast(sc: Scanner, draft: DiffDraft, hunk: Hunk, start: int) -> int | None:
     return k
 
 
-def _join_header_tail(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> int:
-    """A long hunk header ("@@ ... @@ static int foo(struct") wrapped by a mailer: its
-    tail, the line after it, is joined back to the function context. Returns the header's
-    last line."""
-    j, gap = sc.own_after(draft, i)
-    if j is None or gap:
-        return i
-    t = sc.text(draft, j)
-    if _classify(t) != "other" or _wrap_score(sc, i, j) < 0 or sc.is_boundary(draft, j, t):
-        return i
-    hunk.section += " " + t
-    hunk.header += " " + t
-    hunk.wraps_joined += 1
-    sc.take(draft, j)
-    return j
-
-
 def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
-    """The candidate lines of the hunk, in order (pass 1)."""
-    items: list[_Item] = []
+    """The candidate lines of the hunk after its header (line i), in order (pass 1)."""
+    items: list[_Item] = [_Item(i, sc.text(draft, i), "@")]  # the header: a long one may be wrapped too
     old = new = 0  # lines that certainly count: context, removed, added
     others = 0
     pending: list[_Item] = []  # others not yet followed by a diff line
@@ -197,7 +190,8 @@ def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
                 items.append(_Item(j, t, "\\"))
                 j, gap = sc.own_after(draft, j)
                 continue
-            if not gap and _classify(t) == "other" and _wrap_eligible(sc, items, j) and not looks_like_prose(t):
+            if (not gap and _classify(t) == "other" and _wrap_eligible(sc, items, j) and not looks_like_prose(t)
+                    and not sc.is_boundary(draft, j, t)):
                 items.append(_Item(j, t, "other", True))  # the tail of the hunk's last line, wrapped
                 j, gap = sc.own_after(draft, j)
                 continue
@@ -209,6 +203,7 @@ def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
         if gap and (not t or t[0] not in "+- \\"):
             break  # after a reviewer's comment only diff lines go on with the hunk
         if sc.is_boundary(draft, j, t):
+            hunk.ends_at_header = True
             break
         item = _Item(j, t, _classify(t))
         cls = item.cls
@@ -231,7 +226,7 @@ def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
             old += 1
             new += 1
         elif cls == "other":
-            after_blank = bool(items) and items[-1].cls == ""
+            after_blank = items[-1].cls == ""
             if after_blank and (not (draft.damaged or stripped) or looks_like_prose(t)):
                 break
             room = min(hunk.old_len - old, hunk.new_len - new)
@@ -287,7 +282,7 @@ def _wrap_score(sc: Scanner, before: int, j: int) -> int:
 
 def _wrap_eligible(sc: Scanner, items: list[_Item], j: int) -> bool:
     """Could line j be the tail of the line before it, broken by a mailer?"""
-    if not items or items[-1].cls not in ("+", "-", " ", "other"):
+    if not items or items[-1].cls not in ("+", "-", " ", "other", "@"):
         return False
     return _wrap_score(sc, items[-1].line, j) >= 0
 
@@ -297,7 +292,7 @@ def _trim_tail(draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> list[_Item]:
     blank lines (a separator, unless they complete the hunk) and unconfirmed others."""
     if hunk.recounted:
         return items
-    last = max((n for n, x in enumerate(items) if x.cls in ("+", "-", " ", "\\") or x.confirmed), default=-1)
+    last = max((n for n, x in enumerate(items) if x.cls in ("+", "-", " ", "\\", "@") or x.confirmed))
     tail = items[last + 1:]
     if not tail:
         return items
@@ -326,9 +321,9 @@ def _decide(sc: Scanner, draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> No
     old = sum(1 for x in items if x.cls in ("-", " ", ""))
     new = sum(1 for x in items if x.cls in ("+", " ", ""))
     others = [n for n, x in enumerate(items) if x.cls == "other"]
-    # How likely each other is a wrap tail: how far the line before would have run past
-    # the wrap width with its first word (the first line of a hunk has nothing to wrap).
-    score = {n: _wrap_score(sc, items[n - 1].line, items[n].line) if n and items[n - 1].cls != "snip" else -10**6
+    # How likely each other is a wrap tail: how far the line before (the header, for the
+    # first) would have run past the wrap width with its first word.
+    score = {n: _wrap_score(sc, items[n - 1].line, items[n].line) if items[n - 1].cls != "snip" else -10**6
              for n in others}
     eligible = {n for n in others if score[n] >= 0}
     wraps: set[int] = set()
@@ -358,9 +353,15 @@ def _decide(sc: Scanner, draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> No
     texts: list[str] = []
     for n, x in enumerate(items):
         cls = x.cls
+        if cls == "@":
+            continue
         if cls == "snip":
             hunk.elided += 1
-        elif cls == "other" and n in wraps and texts:
+        elif cls == "other" and n in wraps and not texts:
+            hunk.section += " " + x.text  # the tail of a long hunk header ("... foo(struct")
+            hunk.header += " " + x.text
+            hunk.wraps_joined += 1
+        elif cls == "other" and n in wraps:
             prev = texts[-1]
             texts[-1] = (prev if prev.endswith(" ") else prev + " ") + x.text
             hunk.wraps_joined += 1
@@ -388,6 +389,33 @@ def _decide(sc: Scanner, draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> No
         draft.damaged = True
     if hunk.recounted:
         hunk.old_len, hunk.new_len = hunk.old_seen, hunk.new_seen
+
+
+def _split_flowed_joins(hunk: Hunk) -> None:
+    """Undo format=flowed joins: a mailer that reads a line ending in a space as a soft
+    break joins an empty context line (" ") to the line after it, so " " + "+foo" shows as
+    a context line " +foo". Done only for a hunk that runs to the next header or the
+    signature (it is not an excerpt) and whose shortfall is exactly what splitting every
+    such line gives back: one new line per " +", one old line per " -"."""
+    short_old, short_new = hunk.old_len - hunk.old_seen, hunk.new_len - hunk.new_seen
+    if short_old < 0 or short_new < 0 or not (short_old or short_new) or hunk.elided:
+        return
+    plus = [n for n, t in enumerate(hunk.texts) if t.startswith(" +")]
+    minus = [n for n, t in enumerate(hunk.texts) if t.startswith(" -")]
+    if (len(plus), len(minus)) != (short_new, short_old):
+        return
+    texts: list[str] = []
+    for n, t in enumerate(hunk.texts):
+        if n in plus or n in minus:
+            texts.extend(["", t[1:]])
+            hunk.flowed_split += 1
+        else:
+            texts.append(t)
+    hunk.texts = texts
+    hunk.added += len(plus)
+    hunk.removed += len(minus)
+    hunk.old_seen += len(minus)
+    hunk.new_seen += len(plus)
 
 
 def _restore_lost_end(hunk: Hunk) -> None:

@@ -97,6 +97,8 @@ class Hunk:
     recounted: bool = False  # the header's counts were wrong for a whole hunk
     ends_restored: int = 0  # empty context lines lost at the end of the text, put back
     nbsp_fixed: int = 0  # context lines that began with a no-break space instead of a space
+    flowed_split: int = 0  # empty context lines joined to the next line (format=flowed), split again
+    ends_at_header: bool = False  # its lines run to the next header or the signature
     elided: int = 0  # "[...]" lines inside the hunk
     careful: bool = False  # not read on the fast path (see diff_repair)
     uncounted: bool = False  # the header gave no line counts: they are read from the lines
@@ -138,7 +140,7 @@ class DiffDraft:
     depth: int
     space: bool = False
     indent: int = 0
-    quoted: bool = False  # written with quote markers
+    quoted: int = 0  # how many quote markers its first line carries
     kind: str = "diff"
     format: str = "unified"
     first: int = -1  # indices of its first and last lines
@@ -181,12 +183,13 @@ class Scanner:
 
     def own_after(self, draft: DiffDraft, i: int) -> tuple[int | None, bool]:
         """The first unused line of the draft's voice and depth after line i, and whether
-        other voices' lines lie between. In a quoted diff, an unquoted blank line (the quote
-        tree joins it to the quote before it) is the replier's, not an empty context line."""
+        other voices' lines lie between. In a quoted diff, a blank line quoted less deeply
+        (the quote tree joins it to the quote before it) is the replier's, not an empty
+        context line."""
         j = self.next_same[i] if i < self.n else self.n
         if draft.quoted:
-            markers, rests = self.markers, self.rests
-            while j < self.n and (self.used[j] or not markers[j] and not rests[j].strip()):
+            markers, rests, quoted = self.markers, self.rests, draft.quoted
+            while j < self.n and (self.used[j] or markers[j] < quoted and not rests[j].strip()):
                 j = self.next_same[j]
         else:
             while j < self.n and self.used[j]:
@@ -257,7 +260,7 @@ class Scanner:
 
     def try_start(self, i: int) -> DiffDraft | None:
         space = bool(self.markers[i]) and self.rests[i][:1] == " "
-        draft = DiffDraft(self.voices[i], self.depths[i], space, quoted=bool(self.markers[i]))
+        draft = DiffDraft(self.voices[i], self.depths[i], space, quoted=self.markers[i])
         t = self.text(draft, i)
         if t.startswith(STARTS):
             return self.read_diff(draft, i)

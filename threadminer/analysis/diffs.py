@@ -1,26 +1,35 @@
 """Every diff in a message: the author's patch, diffs quoted at any depth, patch attachments.
 
-`find_diffs(msg, tree)` reads the body lines (`lines.body_lines`) with the depth and voice the
-quote tree gives each (`quotes.parse`), so a diff's voice is the one `threadminer quotes`
-shows; quote markers are stripped by depth. Patch attachments (`msg.attachments`) are read
-as unquoted text of the message's author. Each `Diff` says which files it touches (renames,
-copies, mode changes, binary files), its hunks and +/- counts, and how it was read:
+`find_diffs(msg, tree)` reads the body lines, numbered as `lines.body_lines` numbers them,
+with the depth and voice the quote tree gives each (`quotes.parse`), so a diff's voice is
+the one `threadminer quotes` shows; quote markers are stripped by depth. Patch attachments
+(`msg.attachments`) are read as unquoted text of the message's author. Each `Diff` says
+which files it touches (renames, copies, mode changes, binary files), its hunks and +/-
+counts, and how it was read:
 
-- `truncated`: some hunk holds fewer lines than its header promises (a quoted excerpt), or
-  a "[...]" elides part of it; the counts are those of the lines that are there;
+- `truncated`: some hunk holds fewer lines than its header promises (a quoted excerpt), a
+  "[...]" elides part of it, or a file's header is there without its hunks; the counts are
+  those of the lines that are there;
 - `repaired`: damage was undone to read it (context lines that lost their leading space,
-  hard-wrapped lines joined, a header whose counts were wrong recounted); `text` is the
-  repaired diff and `notes` say what was done.
+  hard-wrapped lines joined, empty context lines split from the line a mailer joined them
+  to, a header whose counts were wrong recounted); `text` is the repaired diff and `notes`
+  say what was done.
 
 `kind` is "interdiff" or "range-diff" for the blocks git writes under "Interdiff against v1:"
 and "Range-diff against v1:" (cover letters, or after a patch's "---"): they describe how a
 series changed, they are not the patch. The diffstat before a patch is not part of it; where
 its totals disagree with the author's complete diff, a note says so.
 
-Every diff is parsed with unidiff once found and repaired (a truncated hunk's header is
-given its real counts for that check only); a disagreement is written in `notes`.
-The scanning itself is in `diff_scan` (starts, headers, ends), `diff_repair` (hunks against
-their counts) and `diff_range` (range-diffs).
+A hunk whose lines all carry a diff prefix and fill its header's counts exactly is read on
+a fast path (it checks what unidiff's parser checks); every other diff is parsed with
+unidiff once repaired (a truncated hunk's header given the counts of its lines, for that
+check only), and a disagreement is written in `notes`. The scanning itself is in
+`diff_scan` (starts, headers, ends), `diff_repair` (hunks against their counts) and
+`diff_range` (range-diffs).
+
+Cost: `might_hold_diff` (a few substring tests) turns away bodies without a diff; without a
+tree, one is built only when a quoted line starts like a diff (or a header block could make
+unquoted lines someone else's), since unquoted lines are the author's.
 """
 
 from __future__ import annotations
@@ -204,9 +213,11 @@ def build(message_id: str, draft: DiffDraft, author: str | None, attachment: str
     hunks = [h for f in draft.files for h in f.hunks]
     added = sum(h.added for h in hunks)
     removed = sum(h.removed for h in hunks)
-    truncated = any(not h.complete or h.elided for h in hunks)
+    # (A file with "---"/"+++" lines and no hunk lost its hunks: git never writes that.)
+    truncated = any(not h.complete or h.elided for h in hunks) or any(
+        f.new_name is not None and not f.hunks and not f.binary for f in draft.files)
     repaired = any(h.spaces_restored or h.wraps_joined or h.recounted or h.ends_restored or h.nbsp_fixed
-                   for h in hunks)
+                   or h.flowed_split for h in hunks)
     notes = _notes(draft)
     if any(h.careful for h in hunks):
         problem = _unidiff_problem(draft, added, removed)
@@ -250,6 +261,9 @@ def _notes(draft: DiffDraft) -> list[str]:
                 notes.append(f"{where}: {h.spaces_restored} context lines had lost their leading space")
             if h.nbsp_fixed:
                 notes.append(f"{where}: {h.nbsp_fixed} context lines began with a no-break space instead of a space")
+            if h.flowed_split:
+                notes.append(f"{where}: {h.flowed_split} empty context lines joined to the next line (format=flowed) "
+                             "split again")
             if h.wraps_joined:
                 notes.append(f"{where}: {h.wraps_joined} hard-wrapped lines joined")
             if h.ends_restored:

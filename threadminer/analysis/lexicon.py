@@ -2,13 +2,13 @@
 
 `default_lexicon()` reads the file shipped in the package. `build_lexicon(base, *overrides)`
 merges parsed TOML tables over it (what a user's lexicon file holds; reading that file is the
-caller's job: see `analyse.py`), so users extend the rules without editing the package.
+caller's job: see `composer.py`), so users extend the rules without editing the package.
 `Lexicon.digest` names the merged content: the outcomes cache is keyed by it, so editing a
 lexicon recomputes what it changes.
 
 The merge, as the file's header explains: a rule whose `id` exists replaces it, a new `id`
-is added, `disable = [...]` removes rules; lists in [words], [contexts], [proposals] and
-[bots] are extended (or replaced with `replace = true` in that table); [trailers] keys
+is added, `disable = [...]` removes rules; lists in [words], [contexts], [messages],
+[proposals] and [bots] are extended (or replaced with `replace = true` in that table); [trailers] keys
 replace or add.
 """
 
@@ -29,7 +29,7 @@ VERDICTS = ("works", "does-not-work", "regresses", "reviewed", "acked", "nacked"
             "applied", "superseded", "build-failure")
 RULE_KEYS = {"id", "verdict", "family", "patterns", "negation", "hedge", "needs", "unless", "who", "question",
              "structured", "case"}
-LIST_TABLES = ("words", "contexts", "proposals", "bots")
+LIST_TABLES = ("words", "contexts", "messages", "proposals", "bots")
 
 
 class LexiconError(ThreadminerError):
@@ -46,7 +46,7 @@ class ProseRule:
     patterns: tuple[re.Pattern, ...]
     unless: tuple[re.Pattern, ...] = ()
     needs: tuple[str, ...] = ()
-    negation: str = "veto"  # "veto" or "ignore"
+    negation: str = "veto"  # "veto" (before or inside the match), "before" (before it only), "ignore"
     hedge: str = "veto"
     who: str = "any"  # "any", "other", "author"
     question: bool = False
@@ -60,6 +60,7 @@ class Lexicon:
     rules: tuple[ProseRule, ...]
     words: Mapping[str, tuple[re.Pattern, ...]]
     contexts: Mapping[str, tuple[re.Pattern, ...]]
+    messages: Mapping[str, tuple[re.Pattern, ...]]
     proposals: Mapping[str, tuple[re.Pattern, ...]]
     bots: Mapping[str, tuple[re.Pattern, ...]]
     trailers: Mapping[str, tuple[str, ...]]
@@ -109,7 +110,7 @@ def _rule(table: Mapping[str, Any], contexts: Mapping[str, Any]) -> ProseRule:
     for name in needs:
         if name not in contexts:
             raise LexiconError(f"rule {rid}: needs an unknown context {name!r}")
-    for key, allowed in (("negation", ("veto", "ignore")), ("hedge", ("veto", "ignore")),
+    for key, allowed in (("negation", ("veto", "before", "ignore")), ("hedge", ("veto", "ignore")),
                          ("who", ("any", "other", "author")), ("structured", ("never", "always", "lead"))):
         if key in table and table[key] not in allowed:
             raise LexiconError(f"rule {rid}: {key} must be one of {', '.join(allowed)}")
@@ -181,8 +182,8 @@ def compile_lexicon(raw: Mapping[str, Any]) -> Lexicon:
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         raise LexiconError(f"rule ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
-    return Lexicon(rules, compiled["words"], compiled["contexts"], compiled["proposals"], compiled["bots"],
-                   trailers, raw)
+    return Lexicon(rules, compiled["words"], compiled["contexts"], compiled["messages"], compiled["proposals"],
+                   compiled["bots"], trailers, raw)
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,8 @@ quote depth `depth`) to a proposal, trying in order:
    message it quotes; quotes of messages that proposed nothing are passed over;
 2. *link*: a lore link to a proposal (in the thread, or a patch the caller found elsewhere),
    in the quoted block or in the statement's own message; a link to a patch that is nowhere
-   in the archive stops the search (the statement is about something we do not hold);
+   in the archive, in the block just before the statement or in the message it answers,
+   stops the search (the statement is about something we do not hold);
 3. *reply*: up the reply chain, the nearest message that made a proposal (a patch, a cover
    letter, a reply with a diff or suggestion);
 4. *subject*: the reply's subject names a patch of the thread ("Re: [PATCH v2 3/5] title").
@@ -110,6 +111,7 @@ class Linker:
         segs = mr.tree.segments
         seg = mr.tree.segment_at(line)
         start = segs.index(seg) if seg is not None else len(segs)
+        nearest = True
         for j in range(start - 1, -1, -1):
             s = segs[j]
             if s.kind != TEXT:
@@ -125,8 +127,9 @@ class Linker:
             found, blocked = self._reference(s.text)
             if found is not None:
                 return found, "link"
-            if blocked:
-                return None, "external"
+            if blocked and nearest:
+                return None, "external"  # right after a link to a patch we do not hold
+            nearest = False
             if src and src in self.reading.by_id:
                 continue  # a quote of a message that proposed nothing
             ghost = self._quoted_ghost(voice.author, voice.date, src, s.text)
@@ -143,7 +146,7 @@ class Linker:
                 return found, "link"
             if blocked:
                 return None, "external"
-        for anc in self.reading.ancestors(mid):
+        for n, anc in enumerate(self.reading.ancestors(mid)):
             if anc in self.by_message:
                 return self._choose(self.by_message[anc]), "reply"
             if anc in self.external:
@@ -157,8 +160,8 @@ class Linker:
             found, blocked = self._reference(amr.own_text(0))
             if found is not None:
                 return found, "link"
-            if blocked:
-                return None, "external"
+            if blocked and n == 0:
+                return None, "external"  # answering a message about a patch we do not hold
         return None, ""
 
     def by_subject(self, mid: str) -> tuple[Found | None, str]:

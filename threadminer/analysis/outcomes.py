@@ -23,6 +23,7 @@ thread links to), which the caller looks up. The steps, each in its own module:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Mapping, Sequence
@@ -38,7 +39,7 @@ from .series import find_series
 from .subjects import title_key
 from .trailers import commit_trailers, same_address
 from .traces import Occurrence
-from .versions import version_outcomes
+from .superseded import version_outcomes
 
 # Bump when the proposals or outcomes found change.
 VERSION = 2
@@ -47,7 +48,9 @@ VERDICTS = ("works", "does-not-work", "regresses", "reviewed", "acked", "nacked"
             "applied", "superseded", "build-failure")
 KINDS = ("patch", "series", "diff", "suggestion")
 # Prose verdicts that are addressed to the proposal's author (see `_Assembler.addressed`).
-ADDRESSED = frozenset({"changes-requested", "nacked"})
+ADDRESSED = frozenset({"changes-requested"})
+# Verdicts of test reports: from a proposal's own author they need his own run ("I tested").
+TEST_REPORTS = frozenset({"works", "does-not-work", "regresses"})
 # Evidence longer than this is cut (a "sentence" without punctuation can be a paragraph).
 MAX_EVIDENCE = 600
 
@@ -95,8 +98,9 @@ class Proposal:
 # --- who is who -------------------------------------------------------------------------------
 
 def same_person(name: str | None, email: str | None, other_name: str | None, other_email: str | None) -> bool:
-    if email and other_email:
-        return same_address(email, other_email)
+    """One person: the same address, or the same name (people write from several addresses)."""
+    if email and other_email and same_address(email, other_email):
+        return True
     return bool(name) and bool(other_name) and " ".join(name.lower().split()) == " ".join(other_name.lower().split())
 
 
@@ -170,7 +174,7 @@ class _Assembler:
         return out
 
     def keep(self, mr: MessageReading, claim: Claim, proposal: Found, who: tuple[str | None, str | None],
-             voice_source: str | None) -> bool:
+             voice_source: str | None, how: str = "") -> bool:
         """The checks of step 4 (see the module docstring)."""
         mid = mr.message.message_id
         is_author = same_person(who[0], who[1], proposal.author, proposal.author_email)
@@ -178,8 +182,13 @@ class _Assembler:
             return False
         if claim.who == "author" and not is_author:
             return False
-        if claim.prose and claim.verdict in ADDRESSED and not self.addressed(mr, proposal):
+        if claim.prose and claim.verdict in ADDRESSED and not self.addressed(mr, proposal, how):
             return False
+        if claim.prose and proposal.kind == "suggestion" and how != "quoted" \
+                and self.reading.parent_of.get(mid) != proposal.message_id:
+            return False  # a suggestion is answered where it is quoted or replied to, not down the thread
+        if claim.prose and is_author and claim.verdict in TEST_REPORTS and "own_test" not in claim.contexts:
+            return False  # the author arguing for his change, not reporting a run of it
         if claim.prose:
             if claim.depth == 0 and proposal.message_id == mid and proposal.quoted_in is None:
                 return False  # the author's own words about what he posts here
@@ -196,17 +205,24 @@ class _Assembler:
             return False  # an outcome cannot come before what it is about
         return True
 
-    def addressed(self, mr: MessageReading, proposal: Found) -> bool:
-        """Is the message an answer to the proposal or to its author? (A review or a NAK is
+    def addressed(self, mr: MessageReading, proposal: Found, how: str) -> bool:
+        """Is the message an answer to the proposal or to its author? (A change request is
         addressed to the author: it answers the proposal, or a message of its author, or
-        quotes its author directly.)"""
+        quotes its author or the proposal itself within two levels, or names the author.)"""
+        if how == "quoted" and any(v.depth <= 2 and v.source_message_id == proposal.message_id
+                                   for v in mr.tree.voices[1:]):
+            return True
         parent = self.reading.parent_of.get(mr.message.message_id)
         if parent is not None and parent in (proposal.message_id, proposal.quoted_in):
             return True
         pmsg = self.reading.messages.get(parent) if parent else None
         if pmsg is not None and same_person(pmsg.author.name, pmsg.author.email, proposal.author, proposal.author_email):
             return True
-        return any(v.depth == 1 and same_person(v.author, None, proposal.author, None) for v in mr.tree.voices[1:])
+        if any(v.depth <= 2 and same_person(v.author, None, proposal.author, None) for v in mr.tree.voices[1:]):
+            return True
+        # "Thorsten, please fix it!": the author named in the message.
+        first = (proposal.author or "").split()[0] if (proposal.author or "").split() else ""
+        return len(first) > 2 and re.search(rf"(?m)^\s*{re.escape(first)}\b", mr.own_text(0)) is not None
 
     def outcomes_of(self, mr: MessageReading, claims: Iterable[Claim]) -> list[tuple[Found, Outcome]]:
         out = []
@@ -221,7 +237,7 @@ class _Assembler:
                 source = voice.source_message_id
                 mid, date, quoted_in = source or msg.message_id, voice.date, msg.message_id
             for proposal, how in self.targets(mr, claim):
-                if not self.keep(mr, claim, proposal, who, source):
+                if not self.keep(mr, claim, proposal, who, source, how):
                     continue
                 evidence = claim.evidence if len(claim.evidence) <= MAX_EVIDENCE else claim.evidence[:MAX_EVIDENCE] + "…"
                 out.append((proposal, Outcome(claim.verdict, who[0], who[1], mid, date, evidence, claim.rule,

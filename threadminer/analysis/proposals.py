@@ -25,7 +25,8 @@ from datetime import datetime
 from ..message import Message
 from .code_blocks import CodeBlock
 from .reading import MessageReading, ThreadReading
-from .series import EPOCH, Series, find_pull_request, find_series
+from .pulls import find_pull_request
+from .series import EPOCH, Series, find_series
 from .subjects import parse_subject
 
 RE_SYZ_TEST = re.compile(r"^#syz test:?\s*(\S+)?\s*(\S+)?", re.M)
@@ -84,8 +85,27 @@ def changed_lines(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _title_from_intro(intro: str, fallback: str) -> str:
-    intro = " ".join(intro.split()).rstrip(":").strip()
+# An introduction this short ("ie this:") says too little to name a proposal.
+SHORT_INTRO_WORDS = 4
+
+
+def _title(mr: MessageReading, block: CodeBlock, fallback: str) -> str:
+    """A proposal's title: the prose introducing it; when that is only a few words, the
+    first sentence of the voice's paragraph before it ("So one way to solve this might be
+    to try to take the xa_lock ..."), or the intro with the code's first line."""
+    intro = " ".join(block.intro.split()).rstrip(":").strip()
+    if len(intro.split()) > SHORT_INTRO_WORDS:
+        return intro[:160]
+    before = [s for s in mr.sentences(block.voice) if s.last_line < block.first_line]
+    if intro:
+        before = [s for s in before if " ".join(s.text.split()).rstrip(":").strip() != intro]
+    if before and block.kind == "diff":
+        paragraph = before[-1].paragraph
+        first = next(s for s in before if s.paragraph == paragraph)
+        return first.text[:160]
+    code = next((line.strip() for line in block.text.split("\n") if line.strip()), "")
+    if intro and code and block.kind == "suggestion":
+        return f"{intro}: {code}"[:160]
     return intro[:160] if intro else fallback
 
 
@@ -137,16 +157,37 @@ def _block_proposal(mr: MessageReading, block: CodeBlock, quoted: bool) -> Found
         author, email, date = msg.author.name or msg.author.email or None, msg.author.email or None, msg.date
         mid = msg.message_id
     code = diff_core(block.text) if block.kind == "diff" else squash(block.text)
-    return Found(block.kind, mid, author, email, date, _title_from_intro(block.intro, fallback), None, block.files,
+    return Found(block.kind, mid, author, email, date, _title(mr, block, fallback), None, block.files,
                  first_line=block.first_line, last_line=block.last_line, code=code or squash(block.text),
                  changed=changed_lines(block.text) if block.kind == "diff" else frozenset(),
                  quoted_in=msg.message_id if quoted else None, voice_author=voice.author)
 
 
-def _is_proposed(block: CodeBlock, reading: ThreadReading) -> bool:
-    """A diff always proposes; other code does when the prose introducing it says so."""
-    if block.kind == "diff":
+# Added lines that only print or dump: a debugging patch.
+RE_PRINTING = re.compile(r"^\+\s*(?:printk|pr_\w+|dev_\w+|trace_printk|dump_\w+|WARN\w*|BUG_ON|print_\w+|printf|"
+                         r"fprintf|puts|show_\w+)\s*\(")
+
+
+def is_diagnostic(text: str, intro: str, reading: ThreadReading) -> bool:
+    """A debugging patch (to gather information, not to change the kernel): introduced as
+    one, or most of its added lines only print."""
+    if any(rx.search(intro) for rx in reading.lexicon.proposals.get("diagnostic_intro", ())):
         return True
+    added = [line for line in text.split("\n") if line.startswith("+") and not line.startswith("+++")
+             and line[1:].strip()]
+    removed = [line for line in text.split("\n") if line.startswith("-") and not line.startswith("---")
+               and line[1:].strip()]
+    printing = sum(1 for line in added if RE_PRINTING.match(line))
+    # Only adds lines, most of which print: instrumentation (a patch that rewrites printing
+    # code removes lines too).
+    return bool(added) and not removed and printing * 2 > len(added)
+
+
+def _is_proposed(block: CodeBlock, reading: ThreadReading) -> bool:
+    """A diff proposes unless it is a debugging patch; other code does when the prose
+    introducing it says so."""
+    if block.kind == "diff":
+        return not is_diagnostic(block.text, block.intro, reading)
     return any(rx.search(block.intro) for rx in reading.lexicon.proposals.get("suggestion_intro", ()))
 
 
@@ -175,20 +216,20 @@ def reply_proposals(reading: ThreadReading, taken: set[str]) -> list[Found]:
             seen_quoted[key] = found
             out.append(found)
         if not own_posting and not any(b.depth == 0 and b.kind == "diff" for b in mr.code_blocks):
-            out.extend(_attached_diffs(mr))
+            out.extend(_attached_diffs(mr, reading))
             out.extend(_syz_test_requests(mr))
     return out
 
 
-def _attached_diffs(mr: MessageReading) -> list[Found]:
+def _attached_diffs(mr: MessageReading, reading: ThreadReading) -> list[Found]:
     """A patch attached to a reply ("an even more elaborate patch (attached)")."""
-    from .series import diff_files, patch_text  # interim: whether a text carries a diff
+    from .patch_text import diff_files, patch_text
 
     msg = mr.message
     out = []
     for att in msg.attachments:
         probe = Message(msg.message_id, msg.subject, msg.author, msg.date, None, (), "", (att,))
-        if patch_text(probe) is None:
+        if patch_text(probe) is None or is_diagnostic(att.text, att.filename or "", reading):
             continue
         files = tuple(f.path for f in diff_files(att.text))
         name = att.filename or "attachment"

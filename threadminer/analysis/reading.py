@@ -11,6 +11,7 @@ from typing import Iterable, Mapping, Sequence
 
 from ..message import Message
 from .code_blocks import CodeBlock, find_code_blocks
+from .diffs import find_diffs
 from .lexicon import Lexicon
 from .lines import Line, body_lines
 from .quotes import QuoteTree
@@ -37,8 +38,12 @@ class MessageReading:
         return frozenset(n for occ in self.traces for n in range(occ.report.first_line, occ.report.last_line + 1))
 
     @cached_property
+    def diffs(self) -> tuple:
+        return find_diffs(self.message, self.tree)
+
+    @cached_property
     def code_blocks(self) -> list[CodeBlock]:
-        return find_code_blocks(self.lines, self.tree, self.trace_lines)
+        return find_code_blocks(self.lines, self.tree, self.trace_lines, self.diffs)
 
     @cached_property
     def code_lines(self) -> frozenset[int]:

@@ -1,4 +1,4 @@
-"""Patch series in a thread: covers, patches 1..N, versions, re-rolls, pull requests.
+"""Patch series in a thread: covers, patches 1..N, versions, rounds, partial re-rolls.
 
 `find_series(messages, parent_of)` reads the messages of one thread and returns every
 series revision posted in it, the way `b4 am` and Patchwork see them:
@@ -17,42 +17,30 @@ series revision posted in it, the way `b4 am` and Patchwork see them:
 - a partial re-roll (`[PATCH v3 2/2]` sent as a reply to `[PATCH v2 2/2]`) takes the other
   patches, and the cover, from the revision before it, as b4 does.
 
-`merge_unthreaded(series)` joins fragments of one series that arrived as separate threads
-(no References), as Patchwork does: same author, version and total, within 20 minutes, no
-counter twice. `link_versions(series)` links revisions of one series across threads.
-`find_pull_request(msg)` reads a `git request-pull` message.
-
-Whether a message carries a patch is decided by `patch_files` alone (an interim check until
-`analysis/diffs.py` lands; swap it there).
+Across threads: `versions.py` (revisions linked, the revision to export); pull requests:
+`pulls.py`. Whether a message carries a patch is decided by `patch_text.patch_files` alone
+(an interim check until `analysis/diffs.py` lands; swap it there).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 from urllib.parse import unquote
 
 from ..message import Message
-from .subjects import SubjectInfo, parse_subject, title_key
+from .patch_text import RE_DIFF_HEADER, RE_DIFFSTAT, PatchFile, patch_files, patch_id, patch_text
+from .subjects import SubjectInfo, parse_subject
 from .trailers import parse_trailers
 
 VERSION = 1
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-# Patchwork's SERIES_DELAY_INTERVAL: parts of one series without References arrive within it.
-UNTHREADED_WINDOW = timedelta(minutes=20)
-
-
-@dataclass(frozen=True)
-class PatchFile:
-    """One file a patch touches, with its added and removed line counts."""
-
-    path: str
-    added: int
-    removed: int
+# A cover and its patches go out in one `git send-email` run; a cover that answers nothing
+# is matched only with patches sent this close to it.
+COVER_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -95,6 +83,7 @@ class Series:
     change_id: str | None = None
     base_commit: str | None = None
     linked_message_ids: tuple[str, ...] = ()  # Message-IDs the cover and patches link to
+    version_links: tuple[str, ...] = ()  # those linked on a line naming a version ("Link to v1:")
     changelog_versions: tuple[int, ...] = ()  # earlier versions a changelog names
     partial_reroll: bool = False
     cover_carried: bool = False  # the cover is the previous revision's (partial re-roll)
@@ -105,133 +94,9 @@ class Series:
         return bool(self.patches) and not self.missing
 
     @property
-    def key(self) -> tuple[str, int, int]:
-        return (self.root_message_id, self.version, self.round)
-
-
-@dataclass(frozen=True)
-class PullRequest:
-    """A `git request-pull` message: where to pull from."""
-
-    message_id: str
-    url: str
-    ref: str | None
-    base_commit: str | None
-    tip_commit: str | None
-
-    @property
-    def pull_url(self) -> str:
-        """URL and ref joined by one space, as Patchwork stores `pull_url`."""
-        return f"{self.url} {self.ref}" if self.ref else self.url
-
-
-# --- does a message carry a patch (interim, until analysis/diffs.py) ---------------------
-
-RE_DIFF_HEADER = re.compile(
-    r"^(?:diff --git \S+ \S+|diff -\S*[ru]\S* \S+ \S+|--- \S[^\n]*\n\+\+\+ \S|Index: \S[^\n]*\n={20,}"
-    r"|GIT binary patch)", re.M)
-RE_HUNK = re.compile(r"^@@@? -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-RE_GIT_FILE = re.compile(r"^diff --git (\S+) (\S+)")
-RE_DIFFSTAT = re.compile(r"^\s*\d+ files? changed.*\d+ (?:insertion|deletion)", re.M | re.I)
-
-
-def patch_text(msg: Message) -> str | None:
-    """The text holding the message's own patch: the body when its unquoted text has a diff,
-    else the first patch attachment that has one; None when the message carries no patch."""
-    if RE_DIFF_HEADER.search(msg.body):
-        return msg.body
-    for att in msg.attachments:
-        if RE_DIFF_HEADER.search(att.text):
-            return att.text
-    return None
-
-
-def patch_files(msg: Message) -> tuple[PatchFile, ...] | None:
-    """The files of the message's own patch with +/- counts; None when it carries none.
-
-    Interim: `analysis/diffs.find_diffs` (every diff with voice and depth) replaces this;
-    a message carries a patch when it has a diff at depth 0."""
-    text = patch_text(msg)
-    if text is None:
-        return None
-    return diff_files(text)
-
-
-def _strip_prefix(path: str) -> str:
-    return path[2:] if path[:2] in ("a/", "b/") else path
-
-
-def diff_files(text: str) -> tuple[PatchFile, ...]:
-    """Files and +/- counts of the unquoted diffs in a text, counted by hunk headers."""
-    files: dict[str, list[int]] = {}
-    current: str | None = None
-    old_left = new_left = 0
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if old_left > 0 or new_left > 0:
-            tag = line[:1]
-            if tag == "-":
-                old_left -= 1
-                files[current][1] += 1  # type: ignore[index]
-                continue
-            if tag == "+":
-                new_left -= 1
-                files[current][0] += 1  # type: ignore[index]
-                continue
-            if tag == "\\":
-                continue
-            if tag == " " or line == "":
-                # "" is a context line whose leading space a mailer stripped.
-                old_left -= 1
-                new_left -= 1
-                continue
-            old_left = new_left = 0
-        m = RE_GIT_FILE.match(line)
-        if m:
-            current = _strip_prefix(m.group(2))
-            files.setdefault(current, [0, 0])
-            continue
-        if line.startswith("+++ ") and i > 0 and lines[i - 1].startswith("--- "):
-            new = line[4:].split("\t")[0].strip()
-            old = lines[i - 1][4:].split("\t")[0].strip()
-            path = _strip_prefix(old if new == "/dev/null" else new)
-            if current is None or current != path:
-                current = path
-            files.setdefault(current, [0, 0])
-            continue
-        m = RE_HUNK.match(line)
-        if m and current is not None:
-            old_left = int(m.group(2)) if m.group(2) is not None else 1
-            new_left = int(m.group(4)) if m.group(4) is not None else 1
-    return tuple(PatchFile(path, a, r) for path, (a, r) in files.items())
-
-
-def patch_id(text: str) -> str:
-    """An id equal for the same change: the +/- lines of each file without whitespace,
-    line numbers or index lines, files in any order (what `git patch-id --stable` ignores)."""
-    per_file: dict[str, hashlib._Hash] = {}
-    current = ""
-    in_hunk = False
-    for line in text.split("\n"):
-        m = RE_GIT_FILE.match(line)
-        if m:
-            current, in_hunk = _strip_prefix(m.group(2)), False
-            continue
-        if line.startswith("+++ "):
-            current = _strip_prefix(line[4:].split("\t")[0].strip()) or current
-            continue
-        if line.startswith("@@"):
-            in_hunk = True
-            continue
-        if line == "-- ":
-            break  # the signature below a patch
-        if in_hunk and line[:1] in ("+", "-") and not line.startswith(("--- ", "+++ ")):
-            per_file.setdefault(current, hashlib.sha1(current.encode("utf-8", "replace")))
-            per_file[current].update(("".join(line.split()) + "\n").encode("utf-8", "replace"))
-    total = hashlib.sha1()
-    for digest in sorted(h.hexdigest() for h in per_file.values()):
-        total.update(digest.encode())
-    return total.hexdigest()
+    def key(self) -> tuple[str, str, int]:
+        """Unique among the series of a thread (v5 and v5.1 differ by label)."""
+        return (self.root_message_id, self.version_label, self.round)
 
 
 # --- the messages of a thread ------------------------------------------------------------
@@ -340,6 +205,7 @@ class _Round:
     extra: list[str]
     cover: str | None = None
     unnumbered: bool = False
+    total: int | None = None  # the N of the round's first patch
 
     def first_date(self, index: ThreadIndex) -> datetime:
         mids = list(self.slots.values()) + ([self.cover] if self.cover else [])
@@ -413,11 +279,19 @@ def _place(index: ThreadIndex, rounds: list[_Round], mid: str,
     for rnd in reversed(rounds):
         if rnd.version != version[0] or rnd.unnumbered or rnd.author_email != email:
             continue
+        if rnd.total and info.total and rnd.total != info.total:
+            continue  # "[PATCH v2 5/7]" and "[PATCH v2 1/6]": two postings
         if counter not in rnd.slots:
             rnd.slots[counter] = mid
             return
+        if index.parent.get(mid) == index.parent.get(rnd.slots[counter]):
+            # The same n/N twice under the same parent: one posting that sent a stale and a
+            # fresh file together (git send-email *.patch). The first stays in the series;
+            # a new round starts only when the patch answers something else (a resend).
+            rnd.extra.append(mid)
+            return
         break
-    rounds.append(_Round(version[0], version[1], version[2], email, {counter: mid}, []))
+    rounds.append(_Round(version[0], version[1], version[2], email, {counter: mid}, [], total=info.total))
 
 
 def _attach_cover(index: ThreadIndex, rounds: list[_Round], cover: str,
@@ -430,11 +304,23 @@ def _attach_cover(index: ThreadIndex, rounds: list[_Round], cover: str,
                 cover in index.ancestors(m) for m in rnd.slots.values()):
             rnd.cover = cover
             return
+    total = index.info(cover).total
     for rnd in rounds:
-        if rnd.cover is None and not rnd.unnumbered and rnd.version == version[0] \
-                and rnd.author_email == email:
+        # Patches that answer the cover directly, n/N matching, under another version: the
+        # cover's vN is a typo ("[PATCH v9 0/4]" over "[PATCH v10 1/4]"...), as b4 sees it.
+        if rnd.cover is None and not rnd.unnumbered and rnd.author_email == email and any(
+                index.parent.get(m) == cover and index.info(m).total == total for m in rnd.slots.values()):
             rnd.cover = cover
             return
+    # Else the round of its version and author posted nearest to it (patches and cover all
+    # sent as replies to an earlier revision are siblings of the cover, not its children).
+    when = index.date(cover)
+    near = [r for r in rounds if r.cover is None and not r.unnumbered and r.version == version[0]
+            and r.author_email == email and r.slots
+            and abs((r.first_date(index) - when).total_seconds()) <= COVER_WINDOW.total_seconds()]
+    if near:
+        min(near, key=lambda r: abs((r.first_date(index) - when).total_seconds())).cover = cover
+        return
     rounds.append(_Round(version[0], version[1], version[2], email, {}, [], cover=cover))
 
 
@@ -464,6 +350,9 @@ RE_MSGID_LINK = re.compile(
     r"https?://(?:lore\.kernel\.org|lkml\.kernel\.org|patch\.msgid\.link|msgid\.link|"
     r"lore\.[\w.-]+|[\w.-]*public-inbox[\w.-]*)/(?:[\w.+-]+/)?(?:r/)?([^/\s<>\"]+@[^/\s<>\"]+?)(?:/|\s|>|$)",
     re.I)
+# Words on the line of a link to an earlier revision: "Link to v1:", "v2: https://...",
+# "previous version", "[v3]".
+RE_VERSION_WORDS = re.compile(r"\bv\d{1,3}\b|\bversions?\b|\bprevious\b|\bprior\b|\brevision\b|\bresend\b", re.I)
 RE_CHANGELOG = re.compile(
     r"\b(?:changes?|changelog|diff(?:erences)?)\s+(?:in|since|from|vs\.?|to)\s+v(\d{1,3})\b"
     r"|\bv(\d{1,3})\s*(?:->|→|=>|\.\.|to)\s*v(\d{1,3})\b"
@@ -500,17 +389,7 @@ def _build(index: ThreadIndex, rnd: _Round, number: int, previous: _Round | None
     expected = max(_totals(index, rnd) + [max(slots, default=0), 1])
     if cover is not None and index.info(cover).total:
         expected = max(expected, index.info(cover).total or 0)
-    patches = []
-    for counter in sorted(slots):
-        mid = slots[counter]
-        msg = index.by_id[mid]
-        info = index.info(mid)
-        text = patch_text(msg) or ""
-        patches.append(Patch(
-            message_id=mid, counter=counter, subject=msg.subject, title=info.subject,
-            author=author_of(msg), author_email=msg.author.email, date=msg.date,
-            version=info.version if info.version is not None else rnd.version[0],
-            files=index.files(mid) or (), patch_id=patch_id(text), carried_from=carried.get(counter)))
+    patches = [_patch(index, slots[counter], rnd, carried.get(counter), counter) for counter in sorted(slots)]
     head = cover or (patches[0].message_id if patches else None)
     head_msg = index.by_id[head] if head else None
     head_info = index.info(head) if head else None
@@ -523,6 +402,7 @@ def _build(index: ThreadIndex, rnd: _Round, number: int, previous: _Round | None
         m = RE_BASE_COMMIT.search(text)
         base_commit = base_commit or (m.group(1) if m else None)
     linked: list[str] = []
+    version_links: list[str] = []
     changelog: list[int] = []
     for mid in ([cover] if cover and not cover_carried else []) + [p.message_id for p in patches if not p.carried_from]:
         text = _own_text(commit_free(index.by_id[mid].body))
@@ -530,10 +410,14 @@ def _build(index: ThreadIndex, rnd: _Round, number: int, previous: _Round | None
             found = unquote(m.group(1)).rstrip(".,;)")
             if found not in linked and found != mid:
                 linked.append(found)
+                line = text[text.rfind("\n", 0, m.start()) + 1: m.start()]
+                if RE_VERSION_WORDS.search(line):
+                    version_links.append(found)
         for m in RE_CHANGELOG.finditer(text):
             for g in m.groups():
                 if g and int(g) < rnd.version[0] and int(g) not in changelog:
                     changelog.append(int(g))
+    extra = tuple(_patch(index, mid, rnd, None) for mid in rnd.extra)
     infos = [index.info(m) for m in ([cover] if cover else []) + list(rnd.slots.values())]
     tags = tuple(dict.fromkeys(t for i in infos for t in i.tags))
     root = index.root(head) if head else ""
@@ -546,7 +430,18 @@ def _build(index: ThreadIndex, rnd: _Round, number: int, previous: _Round | None
         patches=tuple(patches), missing=tuple(c for c in range(1, expected + 1) if c not in slots),
         rfc=any(i.rfc for i in infos), resend=any(i.resend for i in infos), tags=tags,
         change_id=change_id, base_commit=base_commit, linked_message_ids=tuple(linked),
-        changelog_versions=tuple(sorted(changelog)), partial_reroll=partial, cover_carried=cover_carried)
+        version_links=tuple(version_links),
+        changelog_versions=tuple(sorted(changelog)), partial_reroll=partial, cover_carried=cover_carried,
+        extra=extra)
+
+
+def _patch(index: ThreadIndex, mid: str, rnd: _Round, carried_from: int | None, counter: int | None = None) -> Patch:
+    msg = index.by_id[mid]
+    info = index.info(mid)
+    return Patch(message_id=mid, counter=counter if counter is not None else (info.counter or 1),
+                 subject=msg.subject, title=info.subject, author=author_of(msg), author_email=msg.author.email,
+                 date=msg.date, version=info.version if info.version is not None else rnd.version[0],
+                 files=index.files(mid) or (), patch_id=patch_id(patch_text(msg) or ""), carried_from=carried_from)
 
 
 def commit_free(body: str) -> str:
@@ -575,169 +470,3 @@ def _is_partial_reroll(index: ThreadIndex, rnd: _Round, previous: _Round) -> boo
     return True
 
 
-# --- series across threads -----------------------------------------------------------------
-
-def merge_unthreaded(series: Iterable[Series], window: timedelta = UNTHREADED_WINDOW) -> tuple[Series, ...]:
-    """Join incomplete series from different threads that are parts of one posting
-    (mail sent without References): same author, version and total, first messages within
-    `window`, no counter in both, at most one cover. Patchwork groups parts this way."""
-    out: list[Series] = []
-    for s in sorted(series, key=lambda s: (s.date or EPOCH, s.root_message_id)):
-        target = None
-        if not s.complete:
-            for i in range(len(out) - 1, -1, -1):
-                o = out[i]
-                if o.complete or o.root_message_id == s.root_message_id:
-                    continue
-                if o.author_email != s.author_email or o.version != s.version or o.expected != s.expected:
-                    continue
-                if (s.date or EPOCH) - (o.date or EPOCH) > window:
-                    break
-                counters = {p.counter for p in o.patches}
-                if counters & {p.counter for p in s.patches}:
-                    continue
-                if o.cover_message_id and s.cover_message_id:
-                    continue
-                target = i
-                break
-        if target is None:
-            out.append(s)
-            continue
-        o = out[target]
-        patches = tuple(sorted(o.patches + s.patches, key=lambda p: p.counter))
-        have = {p.counter for p in patches}
-        cover = o.cover_message_id or s.cover_message_id
-        title = o.title if o.cover_message_id or not s.cover_message_id else s.title
-        out[target] = replace(o, patches=patches, cover_message_id=cover, title=title,
-                              missing=tuple(c for c in range(1, o.expected + 1) if c not in have),
-                              linked_message_ids=tuple(dict.fromkeys(o.linked_message_ids + s.linked_message_ids)),
-                              rfc=o.rfc or s.rfc, tags=tuple(dict.fromkeys(o.tags + s.tags)))
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class VersionChain:
-    """Revisions of one series found in different threads (or the same), oldest first,
-    and why they were linked."""
-
-    series: tuple[Series, ...]
-    evidence: tuple[str, ...]  # "change-id", "link", "subject", "changelog"
-
-
-def link_versions(series: Iterable[Series]) -> tuple[VersionChain, ...]:
-    """Link revisions of the same series: equal `change-id:`; a link from one revision to a
-    message of another; the same author and subject (cover title, or one patch title in
-    common); a changelog naming the other's version with a patch title or file in common."""
-    items = list(series)
-    up = list(range(len(items)))
-    why: dict[int, set[str]] = {}
-
-    def find(x: int) -> int:
-        while up[x] != x:
-            up[x] = up[up[x]]
-            x = up[x]
-        return x
-
-    def union(a: int, b: int, reason: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            up[max(ra, rb)] = min(ra, rb)
-        why.setdefault(find(a), set()).add(reason)
-
-    by_change: dict[str, int] = {}
-    by_message: dict[str, int] = {}
-    by_subject: dict[tuple[str, str], int] = {}
-    for i, s in enumerate(items):
-        if s.change_id:
-            if s.change_id in by_change:
-                union(by_change[s.change_id], i, "change-id")
-            by_change.setdefault(s.change_id, i)
-        for mid in [s.cover_message_id] + [p.message_id for p in s.patches]:
-            if mid:
-                by_message.setdefault(mid, i)
-        titles = {title_key(s.title)} | {title_key(p.title) for p in s.patches}
-        for t in titles:
-            if not t:
-                continue
-            key = (s.author_email.lower(), t)
-            if key in by_subject and items[by_subject[key]].key != s.key:
-                union(by_subject[key], i, "subject")
-            by_subject.setdefault(key, i)
-    for i, s in enumerate(items):
-        for mid in s.linked_message_ids:
-            j = by_message.get(mid)
-            if j is not None and j != i:
-                union(j, i, "link")
-    # Changelogs: "Changes in v2" links to the same author's v1 sharing a file or a title.
-    by_author: dict[str, list[int]] = {}
-    for i, s in enumerate(items):
-        by_author.setdefault(s.author_email.lower(), []).append(i)
-    for i, s in enumerate(items):
-        if not s.changelog_versions:
-            continue
-        mine_files = {f.path for p in s.patches for f in p.files}
-        for j in by_author.get(s.author_email.lower(), []):
-            o = items[j]
-            if j == i or o.version not in s.changelog_versions:
-                continue
-            theirs = {f.path for p in o.patches for f in p.files}
-            if mine_files & theirs:
-                union(j, i, "changelog")
-    groups: dict[int, list[int]] = {}
-    for i in range(len(items)):
-        groups.setdefault(find(i), []).append(i)
-    chains = []
-    for root, members in groups.items():
-        ordered = sorted((items[m] for m in members), key=lambda s: (s.version, s.round, s.date or EPOCH))
-        chains.append(VersionChain(tuple(ordered), tuple(sorted(why.get(root, set())))))
-    chains.sort(key=lambda c: (c.series[0].date or EPOCH, c.series[0].root_message_id))
-    return tuple(chains)
-
-
-def latest(series: Sequence[Series]) -> Series | None:
-    """The series revision `b4 am` would pick by default: the highest version, its latest
-    round; revisions without any patch are skipped."""
-    candidates = [s for s in series if s.patches]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda s: (s.version, _label_minor(s.version_label), s.round, s.date or EPOCH))
-
-
-def _label_minor(label: str) -> int:
-    return int(label.split(".", 1)[1]) if "." in label else 0
-
-
-# --- pull requests -------------------------------------------------------------------------
-
-RE_PULL_AT = re.compile(r"^\s*are available in the git repository at:?\s*$", re.I)
-RE_PULL_URL = re.compile(r"^\s*((?:[a-z][\w+.-]*://|[\w.-]+@[\w.-]+:)\S+)(?:\s+(\S+))?\s*$", re.I)
-RE_PULL_BASE = re.compile(r"^The following changes since commit ([0-9a-f]{7,40})", re.M | re.I)
-RE_PULL_TIP = re.compile(r"^for you to fetch changes up to ([0-9a-f]{7,40})", re.M | re.I)
-RE_REF_ONLY = re.compile(r"^\s*([\w][\w/.+-]*)\s*$")
-
-
-def find_pull_request(msg: Message) -> PullRequest | None:
-    """The pull request a `git request-pull` message makes: the repository URL after "are
-    available in the git repository at:", with its branch or tag (also when a mailer
-    wrapped it onto the next line); None if the message is not one."""
-    lines = msg.body.split("\n")
-    for i, line in enumerate(lines):
-        if line.startswith(">") or not RE_PULL_AT.match(line):
-            continue
-        j = i + 1
-        while j < len(lines) and not lines[j].strip():
-            j += 1
-        if j >= len(lines):
-            return None
-        m = RE_PULL_URL.match(lines[j])
-        if not m:
-            return None
-        url, ref = m.group(1), m.group(2)
-        if ref is None and j + 1 < len(lines):
-            r = RE_REF_ONLY.match(lines[j + 1])
-            if r and not lines[j + 1].lower().startswith("for "):
-                ref = r.group(1)
-        base = RE_PULL_BASE.search(msg.body)
-        tip = RE_PULL_TIP.search(msg.body)
-        return PullRequest(msg.message_id, url, ref, base.group(1) if base else None, tip.group(1) if tip else None)
-    return None

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Iterable
 from urllib.parse import unquote
 
 from .lines import split_line
+from .patch_text import patch_text
 
 if TYPE_CHECKING:  # series imports this module; the types are only for reading
     from .series import Series, ThreadIndex
@@ -461,6 +462,4 @@ def collect(series: "Series", index: "ThreadIndex", others: Iterable["Series"] =
 def _patch_body(msg) -> str:
     """The text holding a patch mail's commit message: its body, or the attachment holding
     the patch when the body has none."""
-    from .series import patch_text  # series imports this module
-
     return patch_text(msg) or msg.body

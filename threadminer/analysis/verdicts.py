@@ -54,16 +54,26 @@ def _any(patterns: Iterable[re.Pattern], text: str) -> bool:
 
 def rule_fires(rule: ProseRule, text: str, lexicon: Lexicon, contexts: frozenset[str]) -> Fired | None:
     """Whether one rule fires on a sentence (the first match that survives its checks)."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
     if is_question(text) and not rule.question:
         return None
     if any(name not in contexts for name in rule.needs):
         return None
-    if _any(rule.unless, text):
-        return None
+    unless_checked = False
     for rx in rule.patterns:
         for m in rx.finditer(text):
-            before = clause_before(text, m.start(), lexicon)
+            if not unless_checked:
+                # (Looked at only once a pattern matched: most rules match no sentence.)
+                if _any(rule.unless, text):
+                    return None
+                unless_checked = True
+            # The clause before the match, and the match itself ("this does not fix it",
+            # "this should work" carry their negation or hedge inside).
+            clause = clause_before(text, m.start(), lexicon)
+            before = clause + " " + m.group(0)
             if rule.negation == "veto" and _any(lexicon.word("negation"), before):
+                continue
+            if rule.negation == "before" and _any(lexicon.word("negation"), clause):
                 continue
             if rule.hedge == "veto" and _any(lexicon.word("hedge"), before):
                 continue

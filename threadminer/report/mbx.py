@@ -33,8 +33,9 @@ from email.policy import compat32
 from email.utils import format_datetime
 from typing import Iterable, Mapping
 
-from ..analysis.series import (RE_DIFFSTAT, Series, ThreadIndex, find_series, latest, merge_unthreaded,
-                               patch_text)
+from ..analysis.patch_text import RE_DIFFSTAT, patch_text
+from ..analysis.series import Series, ThreadIndex, find_series
+from ..analysis.versions import latest, merge_unthreaded
 from ..analysis.subjects import SubjectInfo, parse_subject
 from ..analysis.trailers import SeriesTrailers, collect
 from ..message import Message
@@ -415,3 +416,71 @@ def series_record(export: Export, file: str | None, cover_file: str | None = Non
         "trailers_flagged": [{"trailer": c.trailer.as_text(), "from": c.sender, "message_id": c.message_id}
                              for c in export.trailers.flagged],
     }
+
+
+# --- listings (`threadminer series`) -----------------------------------------------------------
+
+def series_listing(messages: Iterable[Message] | ThreadIndex,
+                   parent_of: Mapping[str, str | None] | None = None) -> list[dict]:
+    """Every series revision of one thread with the state of each patch (its own trailers,
+    those replies gave, those flagged), and which revision `export_thread` picks by default."""
+    index = messages if isinstance(messages, ThreadIndex) else ThreadIndex(messages, parent_of)
+    found = find_series(index)
+    chosen = latest(found)
+    out = []
+    for s in found:
+        trailers = collect(s, index, [o for o in found if o is not s])
+        patches = []
+        for p in s.patches:
+            pt = trailers.for_patch(p.message_id)
+            patches.append({
+                "counter": p.counter, "message_id": p.message_id, "subject": p.subject, "author": p.author,
+                "date": _iso(p.date), "carried_from_version": p.carried_from,
+                "files": [{"path": f.path, "added": f.added, "removed": f.removed} for f in p.files],
+                "trailers_own": [t.as_text() for t in pt.own] if pt else [],
+                "trailers_added": [c.trailer.as_text() for c in pt.added] if pt else [],
+            })
+        out.append({
+            "root_message_id": s.root_message_id, "version": s.version, "version_label": s.version_label,
+            "round": s.round, "title": s.title, "author": s.author, "date": _iso(s.date),
+            "cover_message_id": s.cover_message_id, "expected": s.expected, "missing": list(s.missing),
+            "complete": s.complete, "partial_reroll": s.partial_reroll, "rfc": s.rfc, "resend": s.resend,
+            "tags": list(s.tags), "change_id": s.change_id, "base_commit": s.base_commit,
+            "default": chosen is not None and s.key == chosen.key,
+            "patches": patches,
+            "duplicates": [p.message_id for p in s.extra],
+            "trailers_flagged": [{"trailer": c.trailer.as_text(), "from": c.sender, "message_id": c.message_id}
+                                 for c in trailers.flagged],
+        })
+    return out
+
+
+def pull_request_records(messages: Iterable[Message]) -> list[dict]:
+    """The `git request-pull` messages among `messages`: where to pull from."""
+    from ..analysis.pulls import find_pull_request
+
+    out = []
+    for msg in messages:
+        pull = find_pull_request(msg)
+        if pull is not None:
+            out.append({"message_id": pull.message_id, "subject": msg.subject, "author": _person(msg),
+                        "date": _iso(msg.date), "url": pull.url, "ref": pull.ref, "pull_url": pull.pull_url,
+                        "base_commit": pull.base_commit, "tip_commit": pull.tip_commit})
+    return out
+
+
+def lineage_records(series: Iterable[Series]) -> list[dict]:
+    """Revisions of the same series across threads (`link_versions`), oldest first."""
+    from ..analysis.versions import link_versions
+
+    return [{"evidence": list(chain.evidence),
+             "revisions": [{"version": s.version_label, "round": s.round, "root_message_id": s.root_message_id,
+                            "cover_message_id": s.cover_message_id, "title": s.title, "date": _iso(s.date),
+                            "patches": len(s.patches)} for s in chain.series]}
+            for chain in link_versions(series)]
+
+
+def _iso(when) -> str | None:
+    if when is None:
+        return None
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

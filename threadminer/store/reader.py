@@ -91,6 +91,16 @@ class Reader:
         row = self.db.execute("SELECT thread_id FROM ids WHERE message_id = ?", (text,)).fetchone()
         return StoredId(row[0], None) if row else None
 
+    def threads_of(self, keys: list[str]) -> set[int]:
+        """The threads the stored messages with these keys are in."""
+        found: set[int] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT DISTINCT thread_id FROM messages WHERE key IN ({marks})", chunk))
+        return found
+
     def thread_id_of(self, message_id: str) -> int | None:
         found = self.lookup(message_id)
         return found.thread_id if found else None

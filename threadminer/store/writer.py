@@ -34,7 +34,7 @@ from ..people import name_key
 from ..sources import Checkpoint, Item, Skipped
 from ..threads import EPOCH, SUBJECT_WINDOW, build_threads, is_reply_subject, subject_key
 from .pages import MIN_SHARED, page_renders, similarity
-from .reader import NOT_A_COPY, duplicate_key, fingerprint, merged_tree
+from .reader import NOT_A_COPY, Reader, duplicate_key, fingerprint, merged_tree
 
 BATCH_MESSAGES = 500
 BATCH_SECONDS = 2.0
@@ -165,17 +165,9 @@ class Writer:
                 exc.args = (f"{exc} ({self._committed(result)} messages read before it are stored)",)
             raise
         self.rebuild_dirty_threads()
-        result.thread_ids = self._threads_of(list(result.keys))
+        # The threads the messages are in now (an import merges threads as it goes).
+        result.thread_ids = Reader(self.db).threads_of(list(result.keys))
         return result
-
-    def _threads_of(self, keys: list[str]) -> set[int]:
-        """The threads the messages are in now (an import merges threads as it goes)."""
-        found: set[int] = set()
-        for chunk in _chunks(keys):
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.db.execute(
-                f"SELECT DISTINCT thread_id FROM messages WHERE key IN ({marks})", chunk))
-        return found
 
     def _committed(self, result: ImportResult) -> int:
         """How many messages of this import are in the store (those of committed batches)."""
@@ -395,8 +387,6 @@ class Writer:
             raise
 
     def _rebuild_thread(self, thread_id: int) -> None:
-        from .reader import Reader
-
         summaries = Reader(self.db).summaries(thread_id)
         self.db.execute("DELETE FROM ghosts WHERE thread_id = ?", (thread_id,))
         if not summaries:

@@ -268,7 +268,8 @@ class ThreadAnalysis:
             nodes = self.tree.nodes
             parent_of = {n.message_id: (nodes[n.parent].message_id if n.parent in nodes else n.parent)
                          for n in nodes.values()}
-            others = [m for _, m in self.store.messages(candidates)]
+            linked = linked_elsewhere(self.store, self.thread_id, (m.body for m in ctx.messages.values()))
+            others = [m for _, m in self.store.messages(dict.fromkeys(candidates + linked))]
             others_parent = {m.message_id: (m.parent_ids[0] if m.parent_ids else None) for m in others}
             return outcomes_mod.find_outcomes(ctx.messages.values(), parent_of, trees, traces, lexicon,
                                               others, others_parent)
@@ -372,62 +373,77 @@ def outcome_lexicon() -> Lexicon:
     return build_lexicon(parse_lexicon(text, path))
 
 
-# Other threads' postings within this many days of the thread are looked at as revisions.
+# Other threads' postings with one of the thread's patch titles, within this many days of it,
+# are looked at as revisions; postings by its patch authors within AUTHOR_WINDOW_DAYS (a
+# series renamed between versions).
 VERSION_WINDOW_DAYS = 200
+AUTHOR_WINDOW_DAYS = 60
 CANDIDATES_MAX = 400
+NOT_A_REPLY = "lower(subject) NOT LIKE 're:%' AND lower(subject) NOT LIKE 'aw:%' AND lower(subject) NOT LIKE 'fwd:%'"
 
 
 def outcome_candidates(store: Store, thread_id: int) -> list[str]:
-    """Keys of messages in other threads that the thread's outcomes may involve: postings
-    (not replies) by the thread's patch authors or with one of its patch titles, within
-    VERSION_WINDOW_DAYS of it, with the other postings of their threads (a revision's cover
-    and patches); and messages the thread links to (lore links) stored elsewhere."""
-    from .analysis.links import links_in
+    """Keys of messages in other threads that may be revisions of the thread's series:
+    postings (not replies) with one of its patch titles or by its patch authors, near it in
+    time, with the other postings of their threads (a revision's cover and patches). Cheap:
+    index lookups and subjects only (it is asked before the cache is)."""
     from .analysis.subjects import parse_subject
 
-    rows = store.db.execute(
-        "SELECT key, subject, author_email, date, in_reply_to, raw, source FROM messages"
-        " WHERE thread_id = ? AND copy_of IS NULL", (thread_id,)).fetchall()
     emails: set[str] = set()
     titles: set[str] = set()
     dates = []
-    linked: set[str] = set()
-    from .store import decode
-
-    for key, subject, email, date, irt, raw, source in rows:
-        info = parse_subject(subject)
+    for subject, email, date in store.db.execute(
+            "SELECT subject, author_email, date FROM messages WHERE thread_id = ? AND copy_of IS NULL",
+            (thread_id,)):
         if date:
             dates.append(date)
+        info = parse_subject(subject)
         if not info.reply and (info.patch or info.rfc or info.pull):
             if email:
                 emails.add(email.lower())
             if info.subject:
                 titles.add(" ".join(info.subject.lower().split()))
-        else:
-            text = decode(raw, source).body
-            linked.update(mid for mid, _ in links_in(text))
-    if not (emails or titles or linked) or not dates:
+    if not (emails or titles) or not dates:
         return []
-    out: dict[str, None] = {}
-    window = timedelta(days=VERSION_WINDOW_DAYS)
-    lo, hi = iso(from_iso(min(dates)) - window), iso(from_iso(max(dates)) + window)
+    first, last = from_iso(min(dates)), from_iso(max(dates))
+
+    def window(days: int) -> tuple[str, str]:
+        return iso(first - timedelta(days=days)), iso(last + timedelta(days=days))
+
+    rows = []
+    if emails:
+        marks = ",".join("?" * len(emails))
+        rows += store.db.execute(
+            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
+            f" AND date BETWEEN ? AND ? AND lower(author_email) IN ({marks}) AND {NOT_A_REPLY}",
+            (thread_id, *window(AUTHOR_WINDOW_DAYS), *sorted(emails))).fetchall()
+    for title in sorted(titles):
+        rows += store.db.execute(
+            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
+            f" AND date BETWEEN ? AND ? AND instr(subject_key, ?) > 0 AND {NOT_A_REPLY}",
+            (thread_id, *window(VERSION_WINDOW_DAYS), title)).fetchall()
     found_threads: set[int] = set()
-    for key, tid, subject, email in store.db.execute(
-            "SELECT key, thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
-            " AND date BETWEEN ? AND ? ORDER BY date LIMIT 50000", (thread_id, lo, hi)):
+    for tid, subject, email in rows:
         info = parse_subject(subject)
         if info.reply or not (info.patch or info.rfc or info.pull):
             continue
-        title = " ".join(info.subject.lower().split())
-        if (email or "").lower() in emails or title in titles:
+        if (email or "").lower() in emails or " ".join(info.subject.lower().split()) in titles:
             found_threads.add(tid)
+    out: dict[str, None] = {}
     for tid in sorted(found_threads):
-        for key, subject in store.db.execute(
-                "SELECT key, subject FROM messages WHERE thread_id = ? AND copy_of IS NULL ORDER BY date", (tid,)):
-            info = parse_subject(subject)
-            if not info.reply:
-                out[key] = None
-    for mid in sorted(linked):
+        for (key,) in store.db.execute(
+                f"SELECT key FROM messages WHERE thread_id = ? AND copy_of IS NULL AND {NOT_A_REPLY} ORDER BY date",
+                (tid,)):
+            out[key] = None
+    return list(out)[:CANDIDATES_MAX]
+
+
+def linked_elsewhere(store: Store, thread_id: int, texts: Iterable[str]) -> list[str]:
+    """Keys of messages in other threads that lore links in `texts` name."""
+    from .analysis.links import links_in
+
+    out: dict[str, None] = {}
+    for mid in sorted({mid for text in texts for mid, _ in links_in(text)}):
         found = store.lookup(mid)
         if found is not None and found.key and found.thread_id != thread_id:
             out[found.key] = None
