@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import pytest
 from markdown_it import MarkdownIt
@@ -163,7 +162,7 @@ def test_seed_story_names_the_rfc_patch_the_other_proposals_and_their_fates(seed
     for prop in s.proposals:
         if prop is rfc:
             continue
-        x = sentence_about(s, f"proposed ", f" {prop.id}, ")
+        x = sentence_about(s, "proposed ", f" {prop.id}, ")
         assert x.text.startswith(f"On {prop.date.day} {prop.date:%b %Y}, ") and prop.message_id in x.cites
         for o in prop.outcomes:
             assert any(o.message_id in x.cites and prop.id in x.text for x in s.narrative), (prop.id, o)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from threadminer.analyse import ThreadAnalysis, analyse
+from threadminer.composer import ThreadAnalysis, analyse
 from threadminer.select import select
 from threadminer.store import Store
 

@@ -13,7 +13,7 @@ import io
 from typing import Iterable
 
 from ..analysis.crashes import Crash
-from ..analysis.outcomes import Outcome, Proposal
+from ..analysis.outcomes import Proposal
 from ..analysis.participants import Participant
 from ..analysis.questions import Question
 from ..analysis.summary import ThreadSummary
@@ -21,6 +21,7 @@ from ..analysis.timeline import Event
 from ..dates import iso
 from ..threads import ThreadInfo
 from .links import lore_url
+from .outcome_records import proposal_record as contract_proposal_record
 from .text import thread_record
 
 
@@ -46,19 +47,14 @@ def participant_record(p: Participant) -> dict:
 
 
 def proposal_record(p: Proposal) -> dict:
-    """CONTRACT.md's proposal fields, and the author's address, the date and the links."""
-    return {"id": p.id, "kind": p.kind, "author": p.author, "author_email": p.author_email,
-            "message_id": p.message_id, "url": lore_url(p.message_id), "date": iso(p.date), "version": p.version,
-            "title": p.title, "files": list(p.files), "lines": [p.first_line, p.last_line] if p.first_line else None,
-            "series_message_ids": list(p.series_message_ids), "quoted_in": p.quoted_in, "in_thread": p.in_thread,
-            "outcomes": [outcome_record(o) for o in p.outcomes]}
-
-
-def outcome_record(o: Outcome) -> dict:
-    return {"verdict": o.verdict, "by": o.by, "by_email": o.by_email, "message_id": o.message_id,
-            "url": lore_url(o.message_id), "date": iso(o.date), "evidence": o.evidence, "traces": list(o.traces),
-            "rule": o.rule, "structured": o.structured, "link": o.link, "superseded_by": o.superseded_by,
-            "line": o.line, "quoted_in": o.quoted_in}
+    """The `outcomes` command's proposal record (CONTRACT.md's fields and the rest), with the
+    archive link of each message."""
+    record = contract_proposal_record(p)
+    del record["thread"], record["source"]  # the summary record says both once
+    record["url"] = lore_url(p.message_id)
+    for out, outcome in zip(record["outcomes"], p.outcomes):
+        out["url"] = lore_url(outcome.message_id)
+    return record
 
 
 def crash_record(c: Crash) -> dict:
