@@ -74,7 +74,7 @@ def test_markdown_keeps_mail_inert(cli, tmp_path):
     result = cli("summarize", hostile_thread(tmp_path))
     assert result.exit_code == 0, result.output
     html = md_html(result.stdout)
-    for bad in ("<script", "<img", "javascript:alert(3)\"", 'href="javascript', "<em>b</em>", 'src="http'):
+    for bad in ("<script", "<img", "javascript:alert(3)\"", 'href="javascript', "<em>", 'src="http'):
         assert bad not in html, bad
     # The subject reads as written.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "[click](javascript:alert(3))" in html

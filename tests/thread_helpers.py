@@ -33,7 +33,7 @@ def mbox(tmp_path: Path, messages: list[dict], name: str = "thread.mbox") -> Pat
 # link and image syntax in a subject, a sender's name, a Message-ID and bodies; a name a
 # spreadsheet would run as a formula.
 HOSTILE_SUBJECT = ("[PATCH] x <script>alert(1)</script> <img src=x onerror=alert(2)> "
-                   "[click](javascript:alert(3)) ![t](http://tracker.example/p.png) *b* `c` &lt;")
+                   "[click](javascript:alert(3)) ![t](http://tracker.example/p.png) *b* _u_ `c` &lt;")
 
 
 def hostile_thread(tmp_path):

@@ -21,16 +21,18 @@ from ..analysis.summary import ThreadSummary
 from ..analysis.timeline import Event
 from .links import lore_url
 
-# Characters with inline meaning in CommonMark and GitHub Markdown: escapes, code, emphasis,
-# links and images, strikethrough, tables. `<`, `>` and `&` become entities instead.
-RE_INLINE = re.compile(r"([\\`*_\[\]!~|#])")
+# Characters with inline meaning in CommonMark and GitHub Markdown: escapes, code spans,
+# emphasis, links and images ("![" is no image once "[" is escaped), strikethrough, a
+# heading's closing "#"s; "_" only where it could open or close emphasis (not inside a word:
+# folio_try_get_rcu stays as written). `<`, `>` and `&` become entities instead.
+RE_INLINE = re.compile(r"[\\`*\[\]~#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 def text(value: str | None) -> str:
     """Mail text as inert Markdown on one line."""
     value = " ".join((value or "").split())
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return RE_INLINE.sub(r"\\\1", value)
+    return RE_INLINE.sub(lambda m: "\\" + m.group(0), value)
 
 
 def code(value: str | None) -> str:
