@@ -14,7 +14,7 @@ Default EPOCH: ../shared/corpus/public-inbox/linux-modules/0.git ($THREADMINER_S
 3. b4 runs on each: `b4 --offline-mode -c b4.attestation-policy=off am -m THREAD.mbox
    -o OUT -n b4 ROOT-MSGID` (in one process, bench/b4_worker.py; its results are cached in
    --workdir and reused unless --rerun-b4).
-4. threadminer's side is one library call per thread, `report.mbx.export_thread(messages,
+4. threadminer's side is one library call per thread, `patches.export_thread(messages,
    parent_of)` (the function `threadminer patches` will call), latest revision.
 5. For each thread where either side wrote a series, the two mailboxes are compared:
    - same version chosen: the same set of patch Message-IDs;
@@ -52,7 +52,7 @@ sys.path.insert(0, ROOT)
 
 from threadminer.analysis.trailers import parse_trailers  # noqa: E402
 from threadminer.message import Message, unflow  # noqa: E402
-from threadminer.report.mbx import export_thread  # noqa: E402
+from threadminer.patches import export_thread  # noqa: E402
 from threadminer.sources import read  # noqa: E402
 from threadminer.threads import Summary, build_threads  # noqa: E402
 

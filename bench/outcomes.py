@@ -3,7 +3,7 @@
     python bench/outcomes.py [--epoch PATH] [--labels DIR] [--db STORE [--fresh]] [--threads N] [--errors]
 
 Imports the epoch the labels come from (default: the linux-modules public-inbox epoch in
-../shared/corpus) into a temporary store (or reuses `--db`), runs `ThreadAnalysis.outcomes()`
+../shared/corpus, or $THREADMINER_SHARED/corpus) into a temporary store (or reuses `--db`), runs `ThreadAnalysis.outcomes()`
 on every labelled thread (`threads.txt`), and matches the predicted outcomes to the labels
 (`linux-modules.jsonl`, see tests/data/outcomes/README.md):
 
@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-DEFAULT_EPOCH = os.path.join(ROOT, "..", "shared", "corpus", "public-inbox", "linux-modules", "0.git")
+SHARED = os.environ.get("THREADMINER_SHARED", os.path.join(ROOT, "..", "shared"))
+DEFAULT_EPOCH = os.path.join(SHARED, "corpus", "public-inbox", "linux-modules", "0.git")
 DEFAULT_LABELS = os.path.join(ROOT, "tests", "data", "outcomes")
 VERDICTS = ("works", "does-not-work", "regresses", "reviewed", "acked", "nacked", "changes-requested",
             "applied", "superseded", "build-failure")

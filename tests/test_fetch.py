@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
+from threadminer import __version__
 from threadminer.remote.http import RateLimiter, USER_AGENT, retry_after
 from threadminer.remote.lore import Target, parse_url, target_for, update_query
 from threadminer.message import Message
@@ -507,7 +508,7 @@ def test_user_agent_and_gzip_accepted(cli, seed_gzip):
         assert cli("fetch", SEED_MID, "--base", stub.base).exit_code == 0
         method, path, headers, _ = stub.requests[0]
     assert (method, path) == ("GET", f"/test/{SEED_MID}/t.mbox.gz")
-    assert headers["User-Agent"] == USER_AGENT and USER_AGENT.startswith("threadminer/0.1.0 (+http")
+    assert headers["User-Agent"] == USER_AGENT and USER_AGENT.startswith(f"threadminer/{__version__} (+http")
     assert "gzip" in headers["Accept-Encoding"]
 
 

@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from threadminer.message import Message
-from threadminer.report.mbx import (export_thread, file_stem, fold_header, is_scissors, mailinfo, slug,
-                                    write_exports)
+from threadminer.patches import export_thread
+from threadminer.report.mbx import file_stem, fold_header, is_scissors, mailinfo, slug, write_exports
 from threadminer.sources import read
 
 from .conftest import corpus_path, have
@@ -190,10 +190,12 @@ def test_all_versions_and_a_given_version():
     assert export_thread(msgs, version=7) == ()
 
 
-def test_series_listing_of_a_thread_with_two_revisions():
-    from threadminer.report.mbx import series_listing
-
-    listing = series_listing(b4_messages("trailers-followup-partial-reroll.mbox"))
+def test_series_listing_of_a_thread_with_two_revisions(cli, tmp_path):
+    # Through the store, as `threadminer series` lists it.
+    mbox = tmp_path / "reroll.mbox"
+    mbox.write_bytes(corpus_path("b4", "trailers-followup-partial-reroll.mbox").read_bytes())
+    [thread] = cli.json("series", str(mbox), "--json")["threads"]
+    listing = thread["series"]
     assert [(r["version"], r["default"], r["partial_reroll"], len(r["patches"])) for r in listing] == [
         (2, False, False, 2), (3, True, True, 2)]
     v2 = listing[0]
@@ -204,12 +206,10 @@ def test_series_listing_of_a_thread_with_two_revisions():
     json.dumps(listing)
 
 
-def test_pull_request_records():
-    from threadminer.report.mbx import pull_request_records
-
-    msgs = [m for m in read(str(corpus_path("patchwork", "mail", "0024-git-pull-request-trailing-space.mbox")))
-            if isinstance(m, Message)]
-    (record,) = pull_request_records(msgs)
+def test_pull_request_records(cli):
+    [thread] = cli.json("series", str(corpus_path("patchwork", "mail", "0024-git-pull-request-trailing-space.mbox")),
+                        "--json")["threads"]
+    (record,) = thread["pull_requests"]
     assert record["pull_url"] == (
         "git://git.kernel.org/pub/scm/linux/kernel/git/nsekhar/linux-davinci.git tags/davinci-for-v5.6/soc")
     assert record["tip_commit"] == "5e06d19694a463a012c2589e29078196eb209448"

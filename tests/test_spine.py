@@ -206,7 +206,11 @@ def imports_of(path: Path) -> set[str]:
     if path.name == "__init__.py":
         package = package.rsplit(".", 1)[0] + "." + "__init__"
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    # Imports only a type checker reads (`if TYPE_CHECKING:`) are no edges at run time.
+    for block in [n for n in ast.walk(tree) if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"]:
+        block.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[:-node.level]

@@ -10,7 +10,7 @@ Library first, in three steps (select -> analyse -> render); the command line in
             print(thread.info.subject, [c.title for c in thread.crash_signatures()])
 """
 
-__version__ = "0.2.0"
+from .version import __version__  # noqa: E402,F401
 
 from .errors import FetchError, NotFound, SourceError, StoreError, ThreadminerError  # noqa: E402
 from .message import Message, parse_bytes  # noqa: E402

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 import click
 
-from . import __version__
+from .version import __version__
 from .composer import ThreadAnalysis, analyse, precompute
 from .errors import ThreadminerError
 from .report.terminal import printable
@@ -435,6 +435,92 @@ def traces(ctx, sources, as_json, whole_threads, all_threads, offline, base):
              for occs in ta.traces(ta.selected_keys(items)).values() for occ in occs]
     groups = signatures(found)
     json_records(trace_records(groups)) if as_json else emit(render_signatures(groups))
+    run.finish()
+
+
+@cli.command()
+@SOURCES
+@json_option
+@scope_options
+@source_options
+@common_options
+@click.pass_context
+def diffs(ctx, sources, as_json, whole_threads, all_threads, offline, base):
+    """Every diff in the messages of SOURCEs (every stored message when none is given):
+    posted, quoted at any depth or attached, with its files, +/- counts, hunks and the voice
+    that wrote it; damaged diffs (archive pages, wrapped lines) repaired and marked.
+
+    Example: threadminer diffs fixtures/seed-page.txt --json
+    """
+    from .report.diffs import diff_records, render_diffs
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=whole_threads,
+                           all_threads=all_threads, default_all=True)
+    records = diff_records((items[0].source, diff) for ta, items in run.threads(selection, "diffs")
+                           for found in ta.diffs(ta.selected_keys(items)).values() for diff in found)
+    json_records(records) if as_json else emit(render_diffs(records))
+    run.finish()
+
+
+@cli.command()
+@SOURCES
+@json_option
+@click.option("--all", "all_threads", is_flag=True, help="Every thread in the store.")
+@source_options
+@common_options
+@click.pass_context
+def series(ctx, sources, as_json, all_threads, offline, base):
+    """Patch series in the threads of SOURCEs (every stored thread when none is given): each
+    revision with its patches, the trailers replies gave each patch, missing patches, the
+    revision `patches` exports by default, pull requests, and revisions linked across threads.
+
+    Example: threadminer series fixtures/seed-thread/thread.mbox
+    """
+    from .patches import lineage, thread_listing
+    from .report.series import render_series_text
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads,
+                           default_all=True)
+    threads = [(ta, items[0].source) for ta, items in run.threads(selection, "series")]
+    listings = [x for x in (thread_listing(ta, source) for ta, source in threads) if x["series"] or x["pull_requests"]]
+    if as_json:
+        emit_json({"threads": listings, "lineage": lineage(ta for ta, _ in threads)})
+    else:
+        emit("\n\n".join(render_series_text(listing["series"]) for listing in listings) or "no patch series found")
+    run.finish()
+
+
+@cli.command()
+@SOURCES
+@click.option("-o", "--output", "outdir", metavar="DIR", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the .mbx and .cover files into (made if absent).")
+@click.option("--version", "-v", "version", type=int, help="Export this version (default: the latest).")
+@click.option("--all-versions", is_flag=True, help="Export every revision.")
+@click.option("--sloppy", is_flag=True, help="Also add trailers whose address is not their sender's (b4 --sloppy-trailers).")
+@click.option("--add-link", is_flag=True, help="Add a Link: https://patch.msgid.link/<id> to each patch (b4 -l).")
+@json_option
+@source_options
+@common_options
+@click.pass_context
+def patches(ctx, sources, outdir, version, all_versions, sloppy, add_link, as_json, offline, base):
+    """Write each patch series of SOURCEs as a git-am-ready .mbx (and its .cover), the
+    trailers replies gave (Reviewed-by, Acked-by, Tested-by, ...) added as b4 adds them.
+    Nothing is applied: run `git am` yourself.
+
+    Example: threadminer patches fixtures/seed-thread/thread.mbox -o /tmp/patches
+    """
+    from .patches import store_exports
+    from .report.mbx import render_patch_records, write_exports
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True)
+    exports = store_exports((ta for ta, _ in run.threads(selection, "series")), version, all_versions, sloppy,
+                            "https://patch.msgid.link/%s" if add_link else None)
+    with errors_as_exit_codes():
+        records = write_exports(exports, outdir)
+    emit_json({"series": records}) if as_json else emit(render_patch_records(records))
     run.finish()
 
 

@@ -27,15 +27,23 @@ from .analysis import diffs as diffs_mod
 from .analysis import ghosts as ghosts_mod
 from .analysis import outcomes as outcomes_mod
 from .analysis import participants as participants_mod
+from .analysis import patch_text as patch_text_mod
+from .analysis import pulls as pulls_mod
 from .analysis import questions as questions_mod
 from .analysis import quotes as quotes_mod
 from .analysis import series as series_mod
+from .analysis import subjects as subjects_mod
 from .analysis import summary as summary_mod
 from .analysis import timeline as timeline_mod
 from .analysis import traces as traces_mod
+from .analysis import trailers as trailers_mod
 from .analysis.context import ThreadContext
-from .analysis.lexicon import Lexicon
+from .analysis.diffs import Diff
 from .analysis.ghosts import QuotedGhost
+from .analysis.pulls import PullRequest
+from .analysis.series import Series, ThreadIndex
+from .analysis.trailers import SeriesTrailers
+from .analysis.lexicon import Lexicon
 from .analysis.outcomes import Proposal
 from .analysis.quotes import QuoteTree
 from .analysis.traces import Occurrence
@@ -52,10 +60,13 @@ T = TypeVar("T")
 QUOTES = ("quotes", f"{quotes_mod.VERSION}")
 TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}")
 GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}")
+DIFFS = ("diffs", f"{diffs_mod.VERSION}+q{quotes_mod.VERSION}")
+SERIES = ("series", f"{series_mod.VERSION}+p{patch_text_mod.VERSION}+s{subjects_mod.VERSION}+t{trailers_mod.VERSION}")
+TRAILERS = ("trailers", f"{trailers_mod.VERSION}+{SERIES[1]}")
+PULLS = ("pulls", f"{pulls_mod.VERSION}")
 # The outcomes read quote trees, crash reports and series; the lexicon's digest and the
 # candidate messages of other threads are added per call (see ThreadAnalysis.outcomes).
 OUTCOMES = ("outcomes", f"{outcomes_mod.VERSION}+q{quotes_mod.VERSION}+t{traces_mod.VERSION}+s{series_mod.VERSION}")
-DIFFS = ("diffs", f"{diffs_mod.VERSION}+q{quotes_mod.VERSION}")
 # The thread-level reports and what they read (traces, quotes; the outcomes they read are
 # added per call as a digest of the proposals, see ThreadAnalysis._reads_outcomes).
 _READS = f"t{traces_mod.VERSION}+q{quotes_mod.VERSION}"
@@ -220,18 +231,44 @@ class ThreadAnalysis:
 
         return self._per_message(TRACES, tuple[Occurrence, ...], self.keys if keys is None else keys, compute)
 
-    def diffs(self, keys: Iterable[str] | None = None) -> dict[str, tuple[diffs_mod.Diff, ...]]:
-        """Every diff in each message (the author's patch, quoted diffs, patch attachments),
-        with the voice and depth the quote tree gives it."""
-        def compute(key: str) -> tuple[diffs_mod.Diff, ...]:
+    def diffs(self, keys: Iterable[str] | None = None) -> dict[str, tuple[Diff, ...]]:
+        """Every diff in each message, quoted or not, with the voice that wrote it (the quote
+        tree is asked only for bodies where a diff may be quoted)."""
+        def compute(key: str) -> tuple[Diff, ...]:
             msg = self.message(key)
-            if not diffs_mod.might_hold_diff(msg.body) and not any(
-                    diffs_mod.might_hold_diff(a.text) for a in msg.attachments):
+            if not diffs_mod.might_hold_diff(msg.body) and not msg.attachments:
                 return ()
-            tree = self.quote_tree(key) if diffs_mod.might_hold_diff(msg.body) else None
+            tree = self.quote_tree(key) if diffs_mod.needs_tree(msg.body) else None
             return diffs_mod.find_diffs(msg, tree)
 
-        return self._per_message(DIFFS, tuple[diffs_mod.Diff, ...], self.keys if keys is None else keys, compute)
+        return self._per_message(DIFFS, tuple[Diff, ...], self.keys if keys is None else keys, compute)
+
+    @cached_property
+    def thread_index(self) -> ThreadIndex:
+        """The thread's messages with their parents, as the series analyses read them."""
+        parent_of = {node.message_id: self.tree.nodes[node.parent].message_id if node.parent in self.tree.nodes
+                     else node.parent for node in self.tree.nodes.values() if not node.ghost}
+        return ThreadIndex(self._messages.values(), parent_of)
+
+    def series(self) -> tuple[Series, ...]:
+        """Every series revision posted in the thread (`analysis.series`)."""
+        return self._per_thread(SERIES, tuple[Series, ...], lambda: series_mod.find_series(self.thread_index))
+
+    def series_trailers(self) -> tuple[SeriesTrailers, ...]:
+        """The trailers replies gave each revision of `series()`, in the same order."""
+        def compute() -> tuple[SeriesTrailers, ...]:
+            found = self.series()
+            return tuple(trailers_mod.collect(s, self.thread_index, [o for o in found if o is not s])
+                         for s in found)
+
+        return self._per_thread(TRAILERS, tuple[SeriesTrailers, ...], compute)
+
+    def pull_requests(self) -> tuple[PullRequest, ...]:
+        """The `git request-pull` messages of the thread."""
+        def compute() -> tuple[PullRequest, ...]:
+            return tuple(p for p in (pulls_mod.find_pull_request(self.message(k)) for k in self.keys) if p)
+
+        return self._per_thread(PULLS, tuple[PullRequest, ...], compute)
 
     def crash_signatures(self, keys: Iterable[str] | None = None) -> list[traces_mod.Signature]:
         """The thread's crash reports grouped by crash (one signature per crash)."""
@@ -340,7 +377,8 @@ class ThreadAnalysis:
     def warm(self, names: Iterable[str]) -> None:
         """Compute (or read) the named analyses of every message of the thread."""
         for name in names:
-            {"quotes": self.quote_trees, "traces": self.traces, "ghosts": self.ghosts}[name]()
+            {"quotes": self.quote_trees, "traces": self.traces, "ghosts": self.ghosts, "diffs": self.diffs,
+             "series": self.series_trailers}[name]()
 
     def selected_keys(self, items: Iterable[Selected]) -> list[str]:
         """The message keys a selection names in this thread (a whole-thread item: all)."""
@@ -452,7 +490,9 @@ def linked_elsewhere(store: Store, thread_id: int, texts: Iterable[str]) -> list
 
 # --- many threads at once -------------------------------------------------------------------
 
-ANALYSERS: dict[str, tuple[str, str]] = {"quotes": QUOTES, "traces": TRACES, "ghosts": GHOSTS}
+ANALYSERS: dict[str, tuple[str, str]] = {"quotes": QUOTES, "traces": TRACES, "ghosts": GHOSTS, "diffs": DIFFS,
+                                         "series": TRAILERS}
+THREAD_LEVEL = frozenset({"ghosts", "series"})
 _worker_store: Store | None = None
 
 
@@ -473,8 +513,10 @@ def _work(job: tuple[int, tuple[str, ...]]) -> list:
 def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> None:
     """Compute the named analyses that the cache lacks for the selected threads, on every
     core, and write them to the cache, before the command reads them thread by thread."""
-    missing = store.cache.missing_messages(list(selection.by_thread()), ANALYSERS[names[0]][0],
-                                           ANALYSERS[names[0]][1])
+    name, version = ANALYSERS[names[0]]
+    threads = list(selection.by_thread())
+    missing = store.cache.missing_threads(threads, name, version) if names[0] in THREAD_LEVEL else \
+        store.cache.missing_messages(threads, name, version)
     total = sum(missing.values())
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or total < PARALLEL_MIN_MESSAGES or store.readonly or store.path == ":memory:":

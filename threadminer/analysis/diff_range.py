@@ -15,12 +15,12 @@ spaces. The "@@ path: context" lines of that outer diff name the files it touche
 
 from __future__ import annotations
 
-from .diff_scan import RE_RANGE_PAIR, DiffDraft, Scanner
+from .diff_parts import RE_RANGE_PAIR, DiffDraft, LineReader
 
 NOT_FILES = ("Metadata", "Commit message", "Notes")
 
 
-def read_range_diff(sc: Scanner, draft: DiffDraft, start: int) -> DiffDraft | None:
+def read_range_diff(sc: LineReader, draft: DiffDraft, start: int) -> DiffDraft | None:
     draft.kind = "range-diff"
     draft.format = "range-diff"
     kept: list[tuple[int, str]] = []

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-from .diff_scan import RE_COMBINED_HUNK, RE_HUNK, RE_SNIP, DiffDraft, Hunk, Scanner
+from .diff_parts import RE_COMBINED_HUNK, RE_HUNK, RE_SNIP, DiffDraft, Hunk, LineReader
 
 # A hard-wrapped line: the first word of the tail would have pushed the line before past
 # the wrap width (mailers wrap at 72 to 78 columns; a long word moves whole, so the line
@@ -83,7 +83,7 @@ def _classify(text: str) -> str:
     return "other"
 
 
-def read_hunk(sc: Scanner, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, bool]:
+def read_hunk(sc: LineReader, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, bool]:
     """Read the hunk whose header is own line i; returns it and the next own line after it."""
     header = sc.text(draft, i)
     m = RE_HUNK.match(header)
@@ -110,7 +110,7 @@ def read_hunk(sc: Scanner, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, 
     return hunk, nxt, gap
 
 
-def _fast(sc: Scanner, draft: DiffDraft, hunk: Hunk, start: int) -> int | None:
+def _fast(sc: LineReader, draft: DiffDraft, hunk: Hunk, start: int) -> int | None:
     """The end of a clean hunk starting at line `start`: adjacent own lines that all carry a
     diff prefix and fill the header's counts exactly, with nothing diff-like after them.
     None sends the hunk to the careful reading."""
@@ -175,7 +175,7 @@ def _fast(sc: Scanner, draft: DiffDraft, hunk: Hunk, start: int) -> int | None:
     return k
 
 
-def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
+def _collect(sc: LineReader, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
     """The candidate lines of the hunk after its header (line i), in order (pass 1)."""
     items: list[_Item] = [_Item(i, sc.text(draft, i), "@")]  # the header: a long one may be wrapped too
     old = new = 0  # lines that certainly count: context, removed, added
@@ -247,7 +247,7 @@ def _collect(sc: Scanner, draft: DiffDraft, hunk: Hunk, i: int) -> list[_Item]:
     return items
 
 
-def _overlong(sc: Scanner, draft: DiffDraft, j: int) -> list[_Item] | None:
+def _overlong(sc: LineReader, draft: DiffDraft, j: int) -> list[_Item] | None:
     """Diff lines that go on after the header's counts are used up, up to the signature,
     the next header or the end: the header undercounts (hand-edited). None when what
     follows is anything else."""
@@ -270,7 +270,7 @@ def _overlong(sc: Scanner, draft: DiffDraft, j: int) -> list[_Item] | None:
     return run
 
 
-def _wrap_score(sc: Scanner, before: int, j: int) -> int:
+def _wrap_score(sc: LineReader, before: int, j: int) -> int:
     """How far past the wrap width line `before` would have run with the first word of
     line j on it (tabs expanded, as mail clients show them); negative when it fits."""
     width = len(sc.raws[before].expandtabs())
@@ -280,7 +280,7 @@ def _wrap_score(sc: Scanner, before: int, j: int) -> int:
     return width + 1 + (len(words[0]) if words else 0) - WRAP_WIDTH - 1
 
 
-def _wrap_eligible(sc: Scanner, items: list[_Item], j: int) -> bool:
+def _wrap_eligible(sc: LineReader, items: list[_Item], j: int) -> bool:
     """Could line j be the tail of the line before it, broken by a mailer?"""
     if not items or items[-1].cls not in ("+", "-", " ", "other", "@"):
         return False
@@ -315,7 +315,7 @@ def _trim_tail(draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> list[_Item]:
     return keep
 
 
-def _decide(sc: Scanner, draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> None:
+def _decide(sc: LineReader, draft: DiffDraft, hunk: Hunk, items: list[_Item]) -> None:
     """Turn the items into hunk lines: each other becomes a context line that lost its space
     or the tail of a hard-wrapped line, as the counts and the line lengths say (pass 2)."""
     old = sum(1 for x in items if x.cls in ("-", " ", ""))
@@ -429,7 +429,7 @@ def _restore_lost_end(hunk: Hunk) -> None:
         hunk.ends_restored = short_old
 
 
-def read_combined_hunk(sc: Scanner, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, bool]:
+def read_combined_hunk(sc: LineReader, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, bool]:
     """A hunk of a combined diff ("@@@ -a,b -c,d +e,f @@@"): one prefix column per parent.
     A line counts for a parent unless its column is "+", for the result unless some column
     is "-". Read strictly (no repair): it ends where a line no longer fits."""
@@ -467,7 +467,7 @@ def read_combined_hunk(sc: Scanner, draft: DiffDraft, i: int) -> tuple[Hunk, int
     return hunk, nxt, gap
 
 
-def read_loose_hunk(sc: Scanner, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, bool]:
+def read_loose_hunk(sc: LineReader, draft: DiffDraft, i: int) -> tuple[Hunk, int | None, bool]:
     """A hunk whose header gives no line numbers: its lines are read while they carry a
     diff prefix, and counted."""
     header = sc.text(draft, i)

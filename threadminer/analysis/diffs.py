@@ -41,7 +41,8 @@ from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
 from ..message import Message
-from .diff_scan import DiffDraft, FileDraft, Lines, Scanner
+from .diff_parts import DiffDraft, FileDraft, Lines
+from .diff_scan import Scanner
 from .lines import MAX_DEPTH, RE_MARKERS, split_body
 from .quotes import QuoteTree, parse as quote_tree
 

@@ -184,3 +184,15 @@ def _message_ids(s: Series) -> set[str]:
 
 def _label_minor(label: str) -> int:
     return int(label.split(".", 1)[1]) if "." in label else 0
+
+
+def choose(series: Iterable[Series], version: int | None = None, all_versions: bool = False) -> list[Series]:
+    """The revisions to export: the latest (b4's default), the latest round of `version`,
+    or every revision that has a patch."""
+    items = [s for s in series if s.patches]
+    if all_versions:
+        return items
+    if version is not None:
+        items = [s for s in items if s.version == version]
+    pick = latest(items)
+    return [pick] if pick else []

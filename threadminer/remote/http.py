@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .. import __version__
+from ..version import __version__
 from ..errors import FetchError, SourceError
 from ..sources.compressed import GZIP_MAGIC, wrap_stream
 

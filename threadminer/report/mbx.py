@@ -1,9 +1,8 @@
 """git-am-ready mailboxes of patch series, with the trailers collected from replies.
 
-`export_thread(messages, parent_of)` finds the series in one thread (latest revision by
-default; one version, or all), collects the trailers reviewers gave, and renders each
-revision as the `.mbx` that `git am` applies and the `.cover` beside it, in the layout
-`b4 am` writes:
+`render(series, trailers, messages)` renders one series revision (found by
+`analysis.series`, its trailers collected by `analysis.trailers`) as the `.mbx` that
+`git am` applies and the `.cover` beside it, in the layout `b4 am` writes:
 
 - one message per patch, `From git@z Thu Jan  1 00:00:00 1970` separated (git-am's mbox:
   body lines are not `>From`-escaped, as `git format-patch` does not escape them);
@@ -19,7 +18,8 @@ The patch's own text is kept as written: b4 also rewrites the trailers already p
 into its normalised form (`Cc: <a@b>` becomes `Cc: a@b`); threadminer leaves them alone.
 
 `write_exports(exports, outdir)` writes the files (names made from date, author and title,
-sanitised) and returns the `patches --json` records of the contract.
+sanitised) and returns the `patches --json` records of the contract. Choosing which
+revisions to export, across threads, is `threadminer.patches`'s work.
 """
 
 from __future__ import annotations
@@ -34,10 +34,9 @@ from email.utils import format_datetime
 from typing import Iterable, Mapping
 
 from ..analysis.patch_text import RE_DIFFSTAT, patch_text
-from ..analysis.series import Series, ThreadIndex, find_series
-from ..analysis.versions import latest, merge_unthreaded
+from ..analysis.series import Series, ThreadIndex
 from ..analysis.subjects import SubjectInfo, parse_subject
-from ..analysis.trailers import SeriesTrailers, collect
+from ..analysis.trailers import SeriesTrailers
 from ..message import Message
 from .files import write_bytes_atomic
 
@@ -56,80 +55,17 @@ class Export:
     name: str  # file name stem, sanitised
 
 
-# --- choosing and rendering --------------------------------------------------------------
+# --- rendering ---------------------------------------------------------------------------
 
-def choose(series: Iterable[Series], version: int | None = None, all_versions: bool = False) -> list[Series]:
-    """The revisions to export: the latest (b4's default), the latest round of `version`,
-    or every revision that has a patch."""
-    items = [s for s in series if s.patches]
-    if all_versions:
-        return items
-    if version is not None:
-        items = [s for s in items if s.version == version]
-    pick = latest(items)
-    return [pick] if pick else []
-
-
-def export_thread(messages: Iterable[Message] | ThreadIndex, parent_of: Mapping[str, str | None] | None = None,
-                  version: int | None = None, all_versions: bool = False, sloppy: bool = False,
-                  signoff: str | None = None, link: str | None = None) -> tuple[Export, ...]:
-    """The git-am-ready exports of the series in one thread (see the module docstring).
-
-    `parent_of` maps Message-IDs to parent Message-IDs (from `threads.build_threads`);
-    without it In-Reply-To is used. `sloppy` adds trailers whose address is not their
-    sender's; `signoff` ("Name <addr>") is added last to every patch, as `b4 am -s` does;
-    `link` ("https://patch.msgid.link/%s") adds a Link: to each patch's Message-ID (`-l`).
-    """
-    index = messages if isinstance(messages, ThreadIndex) else ThreadIndex(messages, parent_of)
-    found = find_series(index)
-    return export_series(index, found, choose(found, version, all_versions), sloppy, signoff, link)
-
-
-def export_messages(messages: Iterable[Message], version: int | None = None, all_versions: bool = False,
-                    sloppy: bool = False, signoff: str | None = None, link: str | None = None) -> tuple[Export, ...]:
-    """Exports for every thread in a set of messages (threaded with `threads.build_threads`),
-    with parts of a series sent without References joined first (`merge_unthreaded`)."""
-    from ..threads import Summary, build_threads
-
-    msgs = list(messages)
-    summaries = [Summary(m.message_id, m.message_id, m.in_reply_to, m.references, m.subject, m.date,
-                         m.author.email) for m in msgs]
-    parent_of: dict[str, str | None] = {}
-    for thread in build_threads(summaries):
-        for node in thread.nodes.values():
-            parent_of[node.message_id] = thread.nodes[node.parent].message_id if node.parent else None
-    index = ThreadIndex(msgs, parent_of)
-    roots: dict[str, list[Message]] = {}
-    for m in msgs:
-        roots.setdefault(index.root(m.message_id), []).append(m)
-    found: list[Series] = []
-    for members in roots.values():
-        found.extend(find_series(ThreadIndex(members, parent_of)))
-    merged = merge_unthreaded(found)
-    out: list[Export] = []
-    by_root: dict[str, list[Series]] = {}
-    for s in merged:
-        by_root.setdefault(s.root_message_id, []).append(s)
-    for group in by_root.values():
-        out.extend(export_series(index, group, choose(group, version, all_versions), sloppy, signoff, link))
-    return tuple(out)
-
-
-def export_series(index: ThreadIndex, found: Iterable[Series], chosen: Iterable[Series], sloppy: bool = False,
-                  signoff: str | None = None, link: str | None = None) -> tuple[Export, ...]:
-    """Render chosen revisions; `found` are all revisions of the thread (trailers given to
-    an identical patch of another revision carry over)."""
-    found = list(found)
-    out = []
-    for s in chosen:
-        trailers = collect(s, index, [o for o in found if o is not s], sloppy=sloppy)
-        mbx = b"".join(FROM_LINE + am_message(index.by_id[p.message_id], s, p.counter,
-                                              trailers, signoff, link) for p in s.patches)
-        cover = None
-        if s.cover_message_id and s.cover_message_id in index.by_id:
-            cover = am_message(index.by_id[s.cover_message_id], s, 0, None, None)
-        out.append(Export(s, trailers, mbx, cover, file_stem(s, index)))
-    return tuple(out)
+def render(series: Series, trailers: SeriesTrailers, by_id: Mapping[str, Message], signoff: str | None = None,
+           link: str | None = None) -> Export:
+    """One revision ready to write: its mailbox (a message per patch) and cover."""
+    mbx = b"".join(FROM_LINE + am_message(by_id[p.message_id], series, p.counter, trailers, signoff, link)
+                   for p in series.patches)
+    cover = None
+    if series.cover_message_id and series.cover_message_id in by_id:
+        cover = am_message(by_id[series.cover_message_id], series, 0, None, None)
+    return Export(series, trailers, mbx, cover, file_stem(series))
 
 
 def am_message(msg: Message, series: Series, counter: int, trailers: SeriesTrailers | None,
@@ -418,69 +354,18 @@ def series_record(export: Export, file: str | None, cover_file: str | None = Non
     }
 
 
-# --- listings (`threadminer series`) -----------------------------------------------------------
-
-def series_listing(messages: Iterable[Message] | ThreadIndex,
-                   parent_of: Mapping[str, str | None] | None = None) -> list[dict]:
-    """Every series revision of one thread with the state of each patch (its own trailers,
-    those replies gave, those flagged), and which revision `export_thread` picks by default."""
-    index = messages if isinstance(messages, ThreadIndex) else ThreadIndex(messages, parent_of)
-    found = find_series(index)
-    chosen = latest(found)
-    out = []
-    for s in found:
-        trailers = collect(s, index, [o for o in found if o is not s])
-        patches = []
-        for p in s.patches:
-            pt = trailers.for_patch(p.message_id)
-            patches.append({
-                "counter": p.counter, "message_id": p.message_id, "subject": p.subject, "author": p.author,
-                "date": _iso(p.date), "carried_from_version": p.carried_from,
-                "files": [{"path": f.path, "added": f.added, "removed": f.removed} for f in p.files],
-                "trailers_own": [t.as_text() for t in pt.own] if pt else [],
-                "trailers_added": [c.trailer.as_text() for c in pt.added] if pt else [],
-            })
-        out.append({
-            "root_message_id": s.root_message_id, "version": s.version, "version_label": s.version_label,
-            "round": s.round, "title": s.title, "author": s.author, "date": _iso(s.date),
-            "cover_message_id": s.cover_message_id, "expected": s.expected, "missing": list(s.missing),
-            "complete": s.complete, "partial_reroll": s.partial_reroll, "rfc": s.rfc, "resend": s.resend,
-            "tags": list(s.tags), "change_id": s.change_id, "base_commit": s.base_commit,
-            "default": chosen is not None and s.key == chosen.key,
-            "patches": patches,
-            "duplicates": [p.message_id for p in s.extra],
-            "trailers_flagged": [{"trailer": c.trailer.as_text(), "from": c.sender, "message_id": c.message_id}
-                                 for c in trailers.flagged],
-        })
-    return out
-
-
-def pull_request_records(messages: Iterable[Message]) -> list[dict]:
-    """The `git request-pull` messages among `messages`: where to pull from."""
-    from ..analysis.pulls import find_pull_request
-
-    out = []
-    for msg in messages:
-        pull = find_pull_request(msg)
-        if pull is not None:
-            out.append({"message_id": pull.message_id, "subject": msg.subject, "author": _person(msg),
-                        "date": _iso(msg.date), "url": pull.url, "ref": pull.ref, "pull_url": pull.pull_url,
-                        "base_commit": pull.base_commit, "tip_commit": pull.tip_commit})
-    return out
-
-
-def lineage_records(series: Iterable[Series]) -> list[dict]:
-    """Revisions of the same series across threads (`link_versions`), oldest first."""
-    from ..analysis.versions import link_versions
-
-    return [{"evidence": list(chain.evidence),
-             "revisions": [{"version": s.version_label, "round": s.round, "root_message_id": s.root_message_id,
-                            "cover_message_id": s.cover_message_id, "title": s.title, "date": _iso(s.date),
-                            "patches": len(s.patches)} for s in chain.series]}
-            for chain in link_versions(series)]
-
-
-def _iso(when) -> str | None:
-    if when is None:
-        return None
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+def render_patch_records(records: list[dict]) -> str:
+    """What `patches` wrote, a few lines per series."""
+    if not records:
+        return "no patch series found"
+    lines = []
+    for r in records:
+        missing = f"; missing {', '.join(map(str, r['missing']))}" if r["missing"] else ""
+        added = sum(len(p["trailers_added"]) for p in r["patches"])
+        lines.append(f"{r['file']}: v{r['version_label']} {r['title']} ({len(r['patches'])}/{r['expected']} patches, "
+                     f"{added} trailers added{missing})")
+        if r["cover_file"]:
+            lines.append(f"{r['cover_file']}: the cover letter")
+        for flagged in r["trailers_flagged"]:
+            lines.append(f"  not added (address differs from the sender's): {flagged['trailer']}  <{flagged['message_id']}>")
+    return "\n".join(lines)

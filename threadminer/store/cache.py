@@ -57,6 +57,19 @@ class AnalysisCache:
                     out[thread_id] = lacking
         return out
 
+    def missing_threads(self, thread_ids: list[int], analyser: str, version: str) -> dict[int, int]:
+        """For a thread-level analyser: each thread lacking a current row, with its size."""
+        out: dict[int, int] = {}
+        for start in range(0, len(thread_ids), CHUNK):
+            chunk = thread_ids[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for thread_id, size in self.db.execute(
+                    "SELECT t.id, t.messages FROM threads t LEFT JOIN analyses a ON a.scope = 'thread:' || t.id"
+                    " AND a.analyser = ? AND a.version = ? AND a.fingerprint = t.fingerprint"
+                    f" WHERE t.id IN ({marks}) AND a.scope IS NULL", [analyser, version, *chunk]):
+                out[thread_id] = size
+        return out
+
     def put(self, rows: Iterable[tuple[str, str, Any]], analyser: str, version: str) -> bool:
         """Store (scope, fingerprint, data) rows in one short transaction; False when the
         store could not take them now (read-only, locked by an import, disk full)."""

@@ -243,18 +243,36 @@ def _migrate(db: sqlite3.Connection, path: str, writable: bool, create: bool) ->
         raise StoreError(f"{path}: an empty file, not a threadminer store")
     if not writable:
         raise StoreError(f"{path}: made by an older threadminer; open it once where it can be written to upgrade it")
-    for target in range(version, SCHEMA_VERSION):
-        # executescript commits any open transaction first, so the script carries its own.
-        try:
-            db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[target]};")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the write lock: another process may have migrated meanwhile.
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for target in range(version, SCHEMA_VERSION):
+            for statement in statements(MIGRATIONS[target]):
+                db.execute(statement)
             if target + 1 in BACKFILLS:
                 BACKFILLS[target + 1](db)
             db.execute(f"PRAGMA user_version={target + 1}")
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def statements(script: str) -> list[str]:
+    """The SQL statements of a migration script, one by one (so they run inside the
+    caller's transaction, which `executescript` would commit first)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                out.append(current.strip())
+            current = ""
+    if current.strip():
+        out.append(current.strip())
+    return out
 
 
 def _backfill_reply_subjects(db: sqlite3.Connection) -> None:
