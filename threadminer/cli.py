@@ -557,28 +557,49 @@ def outcomes(ctx, sources, as_json, whole_threads, all_threads, offline, base):
 
 @cli.command()
 @SOURCES
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True,
+              help="md: Markdown; json: one record per thread; html: one self-contained page (use with -o).")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (- for stdout).")
 @scope_options
 @source_options
 @common_options
 @click.pass_context
 def summarize(ctx, sources, fmt, output, whole_threads, all_threads, offline, base):
-    """Summarise the threads of SOURCEs: subject, dates, participants, crash reports, tree.
+    """Summarise the threads of SOURCEs: subject and dates, participants with their roles,
+    each proposal with what became of it, crash reports, open questions, and what happened,
+    every claim citing a Message-ID with its archive link.
 
     Example: threadminer summarize fixtures/seed-thread/thread.mbox
     """
-    from .report.text import render_overview, thread_record
+    from .report.summaries import render_summaries
 
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
-    parts = []
-    for ta, items in run.threads(selection):
-        crashes = ta.crash_signatures()
-        parts.append(thread_record(ta.info, items[0].source) if fmt == "json"
-                     else render_overview(ta.info, ta.tree, ta.ghosts(), crashes))
-    text = json.dumps(parts, ensure_ascii=False, indent=1) if fmt == "json" else "\n\n".join(parts)
-    write_output(output, text, run.store())
+    found = [(ta, ta.summary(), items[0].source or None) for ta, items in run.threads(selection, "quotes", "traces")]
+    write_output(output, render_summaries(found, fmt), run.store())
+    run.finish()
+
+
+@cli.command()
+@SOURCES
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (- for stdout).")
+@scope_options
+@source_options
+@common_options
+@click.pass_context
+def timeline(ctx, sources, fmt, output, whole_threads, all_threads, offline, base):
+    """Dated events of the threads of SOURCEs, in date order: messages posted and replied,
+    proposals, outcomes, new versions, applied reports and crash reports.
+
+    Example: threadminer timeline fixtures/seed-thread/thread.mbox --format csv
+    """
+    from .report.summaries import render_timelines
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
+    found = [(ta.info, ta.timeline(), items[0].source or None) for ta, items in run.threads(selection, "quotes", "traces")]
+    write_output(output, render_timelines(found, fmt), run.store())
     run.finish()
 
 

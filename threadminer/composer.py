@@ -13,6 +13,7 @@ store, and the CLI only selects, asks and renders.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from datetime import timedelta
 from concurrent.futures import ProcessPoolExecutor
@@ -21,14 +22,19 @@ from functools import cached_property
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
+from .analysis import crashes as crashes_mod
 from .analysis import diffs as diffs_mod
 from .analysis import ghosts as ghosts_mod
+from .analysis import outcomes as outcomes_mod
+from .analysis import participants as participants_mod
 from .analysis import patch_text as patch_text_mod
 from .analysis import pulls as pulls_mod
+from .analysis import questions as questions_mod
 from .analysis import quotes as quotes_mod
 from .analysis import series as series_mod
 from .analysis import subjects as subjects_mod
-from .analysis import outcomes as outcomes_mod
+from .analysis import summary as summary_mod
+from .analysis import timeline as timeline_mod
 from .analysis import traces as traces_mod
 from .analysis import trailers as trailers_mod
 from .analysis.context import ThreadContext
@@ -61,6 +67,14 @@ PULLS = ("pulls", f"{pulls_mod.VERSION}")
 # The outcomes read quote trees, crash reports and series; the lexicon's digest and the
 # candidate messages of other threads are added per call (see ThreadAnalysis.outcomes).
 OUTCOMES = ("outcomes", f"{outcomes_mod.VERSION}+q{quotes_mod.VERSION}+t{traces_mod.VERSION}+s{series_mod.VERSION}")
+# The thread-level reports and what they read (traces, quotes; the outcomes they read are
+# added per call as a digest of the proposals, see ThreadAnalysis._reads_outcomes).
+_READS = f"t{traces_mod.VERSION}+q{quotes_mod.VERSION}"
+QUESTIONS = ("questions", f"{questions_mod.VERSION}+{_READS}")
+PARTICIPANTS = ("participants", f"{participants_mod.VERSION}+{_READS}")
+TIMELINE = ("timeline", f"{timeline_mod.VERSION}+c{crashes_mod.VERSION}+p{participants_mod.VERSION}+{_READS}")
+SUMMARY = ("summary", f"{summary_mod.VERSION}+p{participants_mod.VERSION}+c{crashes_mod.VERSION}"
+                      f"+n{questions_mod.VERSION}+{_READS}")
 # Cache rows written in one transaction.
 FLUSH_ROWS = 2000
 # Below this many messages to compute, one process does it faster than starting workers.
@@ -298,6 +312,67 @@ class ThreadAnalysis:
                                               others, others_parent)
 
         return self._per_thread(analyser, tuple[Proposal, ...], compute)
+
+    # --- thread-level reports -------------------------------------------------------------
+
+    def _proposals(self) -> tuple[Proposal, ...]:
+        """The thread's proposals with their outcomes (`outcomes`)."""
+        return self.outcomes()
+
+    def _reads_outcomes(self, analyser: tuple[str, str]) -> tuple[str, str]:
+        """`analyser` with a digest of the proposals it reads in its version: a report is
+        computed again whenever the outcomes change, whatever changed them (the analyser's
+        version, the lexicon, other threads of the store)."""
+        if "_outcomes_digest" not in self.__dict__:
+            data = json.dumps(to_plain(self._proposals()), sort_keys=True, ensure_ascii=False)
+            self._outcomes_digest = hashlib.sha1(data.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        return analyser[0], f"{analyser[1]}+o{self._outcomes_digest}"
+
+    def _parents(self) -> dict[str, str | None]:
+        """Each message's parent Message-ID in the thread tree (a ghost's id when the parent
+        is missing; None for the root)."""
+        nodes = self.tree.nodes
+        return {node.message_id: nodes[node.parent].message_id if node.parent in nodes else None
+                for node in nodes.values() if not node.ghost}
+
+    def _trees_by_id(self) -> dict[str, QuoteTree]:
+        return {tree.message_id: tree for tree in self.quote_trees().values()}
+
+    def crashes(self) -> tuple[crashes_mod.Crash, ...]:
+        """The thread's crashes, each with who reported it first, where and when."""
+        return crashes_mod.crashes(self.crash_signatures(), self._trees_by_id())
+
+    def questions(self) -> tuple[questions_mod.Question, ...]:
+        """Questions asked in the thread, each with the messages that answer it."""
+        def compute() -> tuple[questions_mod.Question, ...]:
+            logs: dict[str, list[tuple[int, int]]] = {}
+            for occs in self.traces().values():
+                for occ in occs:
+                    logs.setdefault(occ.message_id, []).append((occ.report.first_line, occ.report.last_line))
+            return questions_mod.find_questions(self.context.messages.values(), self._trees_by_id(), self._parents(),
+                                                logs)
+
+        return self._per_thread(QUESTIONS, tuple[questions_mod.Question, ...], compute)
+
+    def participants(self) -> tuple[participants_mod.Participant, ...]:
+        """One participant per address, with the roles the thread shows."""
+        def compute() -> tuple[participants_mod.Participant, ...]:
+            reporters = [o.message_id for occs in self.traces().values() for o in occs if o.voice == 0]
+            return participants_mod.participants(self.context.messages.values(), self._proposals(), reporters)
+
+        return self._per_thread(self._reads_outcomes(PARTICIPANTS), tuple[participants_mod.Participant, ...], compute)
+
+    def timeline(self) -> tuple[timeline_mod.Event, ...]:
+        """The thread's dated events, in date order."""
+        return self._per_thread(self._reads_outcomes(TIMELINE), tuple[timeline_mod.Event, ...], lambda: timeline_mod.timeline(
+            self.context.messages.values(), self._parents(), self._proposals(), self.crashes(), self.participants()))
+
+    def summary(self) -> summary_mod.ThreadSummary:
+        """The thread's summary: participants, proposals and outcomes, crashes, open
+        questions and a narrative, every claim tied to a Message-ID."""
+        return self._per_thread(self._reads_outcomes(SUMMARY), summary_mod.ThreadSummary, lambda: summary_mod.summarize(
+            self.context.messages.values(), self.info.root_message_id, [n.message_id for n in self.tree.ghosts],
+            self.participants(), self._proposals(), self.crashes(), self.questions()))
 
     def warm(self, names: Iterable[str]) -> None:
         """Compute (or read) the named analyses of every message of the thread."""

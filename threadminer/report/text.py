@@ -120,33 +120,3 @@ def render_thread_list(infos: Iterable[ThreadInfo]) -> str:
         first = (iso(info.first_date) or "????-??-??")[:10]
         lines.append(f"{first}  {info.messages:4d}  {info.subject or '(no subject)'}  <{info.root_message_id}>")
     return "\n".join(lines)
-
-
-def render_overview(info: ThreadInfo, thread: Thread, ghosts: dict | None = None,
-                    crashes: list | None = None) -> str:
-    """Thread summary for the terminal until the summary analysis lands: subject, span,
-    participants with message counts, the crash reports (`traces.Signature`s) and the tree
-    (`ghosts` as for `render_thread`)."""
-    counts: dict[str, int] = {}
-    for summary in thread.messages:
-        label = summary.author or "(unknown)"
-        counts[label] = counts.get(label, 0) + 1
-    missing = thread.ghosts
-    lines = [f"# {info.subject or '(no subject)'}", "",
-             f"Root:         <{info.root_message_id}>",
-             f"Messages:     {info.messages}" + (f" (+{len(missing)} referenced but missing)" if missing else ""),
-             f"First:        {iso(info.first_date) or 'unknown'}",
-             f"Last:         {iso(info.last_date) or 'unknown'}",
-             "Participants: " + ", ".join(f"{name} ({n})" for name, n in
-                                          sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-             ""]
-    if crashes:
-        lines.append(f"Crash reports ({len(crashes)}):")
-        for sig in crashes:
-            first = sig.occurrences[0]
-            seen = len(sig.message_ids)
-            where = f"<{first.message_id}>" if seen == 1 else f"first <{first.message_id}>, in {seen} messages"
-            lines.append(f"  {sig.title}  ({', '.join(sig.authors) or 'unknown'}; {where})")
-        lines.append("")
-    lines.append(render_thread(thread, ghosts=ghosts))
-    return "\n".join(lines)
