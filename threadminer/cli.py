@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 import click
 
 from .version import __version__
-from .composer import ThreadAnalysis, analyse, precompute
+from .composer import CacheWrites, ThreadAnalysis, analyse, precompute
 from .errors import ThreadminerError
 from .report.terminal import printable
 from .select import Selection, everything, needs_store_of_its_own, select
@@ -155,7 +155,10 @@ class Run:
             if analyses:
                 precompute(self.store(), selection, analyses)
             tick = progress("analysing threads", threads) if progress else None
-            for pair in analyse(self.store(), selection):
+            writes = CacheWrites(self.store())
+            # Reports rendered after the walk still ask analyses: their results are kept too.
+            self.ctx.call_on_close(writes.flush)
+            for pair in analyse(self.store(), selection, writes):
                 yield pair
                 if tick:
                     tick(1)

@@ -531,10 +531,13 @@ def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> No
     writes.flush()
 
 
-def analyse(store: Store, selection: Selection) -> Iterator[tuple[ThreadAnalysis, list[Selected]]]:
+def analyse(store: Store, selection: Selection, writes: CacheWrites | None = None
+            ) -> Iterator[tuple[ThreadAnalysis, list[Selected]]]:
     """(thread analysis, the selected items in it) for each selected thread, in order; new
-    results are written to the cache as they accumulate and when the walk ends."""
-    writes = CacheWrites(store)
+    results are written to the cache as they accumulate and when the walk ends. A caller
+    that keeps asking the analyses after the walk (a report rendered at the end) passes its
+    own `writes` and flushes it when done."""
+    writes = writes if writes is not None else CacheWrites(store)
     try:
         for thread_id, items in selection.by_thread().items():
             yield ThreadAnalysis(store, thread_id, writes), items
