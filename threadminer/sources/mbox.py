@@ -69,20 +69,25 @@ def iter_mbox_entries(stream: BinaryIO, mboxrd: bool = True,
                       max_bytes: int = MAX_MESSAGE_BYTES) -> Iterator[tuple[int, bytes | TooLarge]]:
     """Yield (byte offset of its From_ line in the stream, raw bytes) for each message.
 
-    Separators are found with bytes.find on 1 MiB blocks: a "From " line counts only at the
-    start of the file or after an empty line, and only if it looks like a From_ line (so a
-    body line "From here on..." after a blank line in an unescaped mboxo is kept). A message
-    over `max_bytes` is not kept in memory: a `TooLarge` is yielded in its place. Memory
-    holds one message plus one block, and each byte is searched once.
+    Separators are found with bytes.find on blocks of up to 1 MiB: a "From " line counts only
+    at the start of the file or after an empty line, and only if it looks like a From_ line
+    (so a body line "From here on..." after a blank line in an unescaped mboxo is kept). A
+    message over `max_bytes` is not kept in memory: a `TooLarge` is yielded in its place.
+    Memory holds one message plus one block, and each byte is searched once.
+
+    Blocks are taken with `read1` where the stream has it (one read of the layer below): a
+    cut or corrupt compressed stream then fails on a read of its own, after every message
+    complete before the damage has been yielded.
     """
-    buf = b""
+    read = getattr(stream, "read1", stream.read)
+    buf = bytearray()  # appended to in place: a long message arriving block by block is not recopied
     base = 0  # offset in the stream of buf[0]
     strict = True  # From_ lines must carry a date, unless the first one did not
     started = False  # a From_ line has been seen: buf holds a message's bytes
     dropped = 0  # bytes of an oversized message skipped so far
     finder = _Separators(strict)
     while True:
-        block = stream.read(READ_BLOCK)
+        block = read(READ_BLOCK)
         eof = not block
         buf += block
         if not started:
@@ -90,51 +95,53 @@ def iter_mbox_entries(stream: BinaryIO, mboxrd: bool = True,
                 return
             lead = len(buf) - len(buf.lstrip(b"\r\n"))
             if eof or len(buf) - lead >= 5:
-                body = buf[lead:]
-                first = first_line(body)
-                if body.startswith(b"From ") and (len(first) < len(body) or eof) and is_from_line(first, strict=False):
-                    buf = body
-                    base += lead
+                del buf[:lead]
+                base += lead
+                first = first_line(bytes(buf[:4096]))
+                if buf.startswith(b"From ") and (len(first) < len(buf) or eof) and is_from_line(first, strict=False):
                     strict = is_from_line(first)
                 else:
                     # Text before the first From_ line: treat it as a message without one.
                     prefix = b"From unknown Thu Jan  1 00:00:00 1970\n"
-                    buf = prefix + body
-                    base += lead - len(prefix)
+                    buf[:0] = prefix
+                    base -= len(prefix)
                 finder = _Separators(strict)
                 started = True
             elif not eof:
                 continue
         pos = 0
-        while True:
-            sep = finder.next(buf, pos + 1)
-            if sep == -1:
-                break
-            message = buf[pos:sep]
-            if dropped or len(message) > max_bytes:
-                yield max(base + pos - dropped, 0), TooLarge(dropped + len(message))
-                dropped = 0
-            else:
-                yield max(base + pos, 0), _finish(message, mboxrd)
-            pos = sep
-        buf = buf[pos:]
+        view = memoryview(buf)
+        try:
+            while True:
+                sep = finder.next(buf, pos + 1)
+                if sep == -1:
+                    break
+                size = sep - pos
+                if dropped or size > max_bytes:
+                    yield max(base + pos - dropped, 0), TooLarge(dropped + size)
+                    dropped = 0
+                else:
+                    yield max(base + pos, 0), _finish(bytes(view[pos:sep]), mboxrd)
+                pos = sep
+        finally:
+            view.release()  # a bytearray cannot be resized while a view of it exists
+        del buf[:pos]
         base += pos
         finder.moved(pos)
         if eof:
             break
         if len(buf) > max_bytes:
             # No separator in sight: drop what we hold, remember its size, keep scanning.
-            keep = buf[-len(b"\n\nFrom "):]
-            cut = len(buf) - len(keep)
+            cut = len(buf) - len(b"\r\n\r\nFrom ")
+            del buf[:cut]
             dropped += cut
-            buf = keep
             base += cut
             finder.moved(cut)
     if started and buf.strip():
         if dropped or len(buf) > max_bytes:
             yield max(base - dropped, 0), TooLarge(dropped + len(buf))
         else:
-            yield max(base, 0), _finish(buf, mboxrd)
+            yield max(base, 0), _finish(bytes(buf), mboxrd)
 
 
 READ_BLOCK = 1 << 20
