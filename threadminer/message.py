@@ -247,7 +247,42 @@ def unflow(text: str, delsp: bool) -> str:
     return "\n".join(out)
 
 
-def _html_to_text(html: str) -> str:
+# HTML-only mail is parsed into a tree up to this size; BeautifulSoup builds its tree in
+# Python (a megabyte of tags: about 8 s), so a larger part has its tags stripped instead.
+MAX_PARSED_HTML = 256 * 1024
+RE_TAG = re.compile(r"<[^<>]*>")
+RE_BR = re.compile(r"<br\b[^<>]*>", re.I)
+
+
+def _strip_tags(html: str) -> str:
+    """Text of HTML without parsing it: script and style elements cut, <br> as a newline,
+    other tags removed, entities decoded. Linear in the input, whatever it holds."""
+    import html as htmllib
+
+    low = html.lower()
+    kept = []
+    pos = 0
+    while True:
+        start = min((i for i in (low.find("<script", pos), low.find("<style", pos)) if i != -1), default=-1)
+        if start == -1:
+            kept.append(html[pos:])
+            break
+        kept.append(html[pos:start])
+        closing = "</script" if low.startswith("<script", start) else "</style"
+        end = low.find(closing, start)
+        if end == -1:
+            break
+        pos = low.find(">", end)
+        pos = len(html) if pos == -1 else pos + 1
+    text = RE_BR.sub("\n", "".join(kept))
+    return htmllib.unescape(RE_TAG.sub("", text))
+
+
+def _html_to_text(html: str, defects: list[str] | None = None) -> str:
+    if len(html) > MAX_PARSED_HTML:
+        if defects is not None:
+            defects.append(f"HTML part of {len(html) >> 10} KiB: tags stripped without parsing")
+        return _strip_tags(html)
     from bs4 import BeautifulSoup  # lazily: only HTML-only mail needs it
 
     soup = BeautifulSoup(html, "lxml")
@@ -371,7 +406,7 @@ def extract_body(msg: EmailMessage) -> tuple[str, tuple[Attachment, ...], tuple[
             else:
                 attachments.append(Attachment(filename, ctype, text))
     if not bodies and html:
-        bodies.append(_html_to_text(html[0]))
+        bodies.append(_html_to_text(html[0], defects))
     body = "\n".join(bodies)
     return body, tuple(attachments), tuple(dict.fromkeys(defects))
 
@@ -593,7 +628,7 @@ def _single_part_body(mime: MimeInfo, body: bytes) -> tuple[str, tuple[Attachmen
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     ctype = mime.ctype
     if ctype == "text/html":
-        return _html_to_text(text), (), tuple(defects)
+        return _html_to_text(text, defects), (), tuple(defects)
     if ctype == "text/plain" and mime.params.get("format", "").lower() == "flowed":
         text = unflow(text, mime.params.get("delsp", "").lower() == "yes")
     filename = mime.filename
@@ -637,6 +672,15 @@ def _wanted_headers(msg: EmailMessage | None, pairs: list[tuple[str, str]] | Non
     return found
 
 
+def _joined(values: list[str], name: str, defects: list[str]) -> str:
+    """Repeated address headers as one value, no longer than one header may be."""
+    text = ", ".join(values)
+    if len(text) > MAX_HEADER_CHARS:
+        defects.append(f"{len(values)} {name} headers of {len(text)} characters cut to {MAX_HEADER_CHARS}")
+        text = text[:MAX_HEADER_CHARS]
+    return text
+
+
 def from_email(msg: EmailMessage | None, source: str, raw: bytes | None, body_bytes: bytes | None = None,
                pairs: list[tuple[str, str]] | None = None, mime: MimeInfo | None = None,
                salvage: str | None = None) -> Message:
@@ -654,8 +698,8 @@ def from_email(msg: EmailMessage | None, source: str, raw: bytes | None, body_by
         return values[0] if values else ""
 
     author = parse_person(first("from"))
-    to = ", ".join(headers.get("to", ()))
-    cc = ", ".join(headers.get("cc", ()))
+    to = _joined(headers.get("to", ()), "To", defects)
+    cc = _joined(headers.get("cc", ()), "Cc", defects)
     subject = first("subject")
     date_value = first("date")
     date = parse_date(date_value)
