@@ -558,3 +558,20 @@ def test_output_rules(tmp_path, capfdbinary):
     assert store.read_bytes() == b"SQLite format 3\0"
     write_output("-", "to stdout\n")
     assert capfdbinary.readouterr().out == b"to stdout\n"
+
+
+@pytest.mark.parametrize("block", [5, 13, 64, 4099])
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
+def test_mbox_split_does_not_depend_on_block_boundaries(monkeypatch, block, ending):
+    """Separators and line ends cut anywhere by the reads: the same messages, at the same
+    offsets, as one read of the whole file."""
+    import threadminer.sources.mbox as mbox
+
+    data = hm.mbox_of(seed_raws()[:6]).replace(b"\n", ending)
+    whole = list(iter_mbox_entries(io.BytesIO(data)))
+    monkeypatch.setattr(mbox, "READ_BLOCK", block)
+    pieces = list(iter_mbox_entries(io.BufferedReader(io.BytesIO(data), buffer_size=block)))
+    assert pieces == whole and len(whole) == 6
+    for offset, raw in whole:
+        assert data[offset:].startswith(b"From mboxrd@z")
+        assert parse_bytes(raw).message_id

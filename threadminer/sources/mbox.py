@@ -97,8 +97,11 @@ def iter_mbox_entries(stream: BinaryIO, mboxrd: bool = True,
             if eof or len(buf) - lead >= 5:
                 del buf[:lead]
                 base += lead
-                first = first_line(bytes(buf[:4096]))
-                if buf.startswith(b"From ") and (len(first) < len(buf) or eof) and is_from_line(first, strict=False):
+                head = bytes(buf[:4096])
+                if head.startswith(b"From ") and not eof and len(head) < 4096 and RE_LINE_END.search(head) is None:
+                    continue  # the first line is still arriving
+                first = first_line(head)
+                if buf.startswith(b"From ") and is_from_line(first, strict=False):
                     strict = is_from_line(first)
                 else:
                     # Text before the first From_ line: treat it as a message without one.
