@@ -757,12 +757,12 @@ def render_rfc822(message: Message) -> bytes:
     from email.charset import QP, Charset
     from email.mime.text import MIMEText
 
-    charset = Charset("utf-8")
-    charset.body_encoding = QP
-    out = MIMEText(message.body, "plain", charset)
-    for name, value in _rendered_headers(message):
-        out[name] = _header_value(value)
     try:
+        charset = Charset("utf-8")
+        charset.body_encoding = QP
+        out = MIMEText(message.body, "plain", charset)
+        for name, value in _rendered_headers(message):
+            out[name] = _header_value(value)
         return out.as_bytes()
     except Exception:  # noqa: BLE001 - never lose a message over its rendering: plain UTF-8
         lines = [f"{name}: {_one_line(value)}" for name, value in _rendered_headers(message)]

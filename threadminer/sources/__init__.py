@@ -25,7 +25,7 @@ from .mbox import TooLarge, first_line, is_from_line, iter_mbox_entries
 from .text import parse_pasted_page, parse_plain_text
 
 # Decompressed archives may be large (a year of LKML is a few GB); this only stops bombs.
-# A compressed input is also held to an expansion ratio (see compressed.ExpansionCap).
+# A compressed input is also held to an expansion ratio (compressed.MAX_EXPANSION_RATIO).
 MAX_EXPANDED_BYTES = 64 * 1024 * 1024 * 1024
 SNIFF_BYTES = 1 << 16
 # Markers hypermail, MHonArc and pipermail write around a message body.
@@ -198,10 +198,10 @@ def _read_mbox(stream: BinaryIO, source: str) -> Iterator[Item]:
     except SourceError as exc:
         # A cut or corrupt compressed stream, or one past its expansion cap: say where it
         # stopped and what was read before (those messages were handed on, complete).
-        done = f"{count} complete messages were read before it" if count != 1 else \
-            "1 complete message was read before it"
-        raise SourceError(f"{exc}; {done} (the last one starting at byte {offset})" if count
-                          else f"{exc}; no complete message was read before it") from None
+        if not count:
+            raise SourceError(f"{exc}; no complete message was read before it") from None
+        done = "1 complete message was" if count == 1 else f"{count} complete messages were"
+        raise SourceError(f"{exc}; {done} read before it (the last one at byte {offset})") from None
 
 
 def read_folder(path: str, resume: dict[str, str]) -> Iterator[Item]:
