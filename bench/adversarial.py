@@ -4,7 +4,7 @@
 
 For each shape the input is built (not timed) at a small and a large size, then each command
 runs as `python -m threadminer` in its own process, into a fresh store per size. Printed per
-command and per shape: wall time and peak RSS (from wait4, the process's own) at both sizes,
+command and per shape: wall time and peak RSS (the process's own, written by it at exit) at both sizes,
 and the growth exponent log10(t_large / t_small) after subtracting the interpreter's start-up
 time (measured in the same run). 1.0 is linear; the target is at most 1.2. A command that
 runs past --timeout is stopped and shown as ">" its limit, its exponent as a lower bound.
@@ -15,7 +15,8 @@ Shapes (issue 12):
   many-references     one reply whose References name N ids
   long-header         one message whose To: names N addresses
   headerless-replies  N "Re:" replies without In-Reply-To/References, one subject
-  fetch-update        `fetch --update` receiving N results, newest first (a loopback server)
+  fetch-update        `fetch --update` receiving N results, newest first, each naming only its
+                      parent (a loopback server answers the thread and the search)
 """
 
 from __future__ import annotations
@@ -162,8 +163,10 @@ def build_fetch_update(folder: Path, n: int) -> Built:
     prev = root
     for i in range(1, n + 1):
         mid = f"upd{i}@bench.example"
+        # Each names only its parent (as mailers that keep one reference do): with results
+        # newest first, the thread is found one link per pass over them.
         results.append(message(mid, "Re: " + subject, T0 + timedelta(minutes=i), f"> quoted\nreply {i}\n",
-                               irt=prev, refs=[root, prev] if prev != root else [root]))
+                               irt=prev, refs=[prev]))
         prev = mid
     results.reverse()  # newest first, as public-inbox answers a search
     return Built("", root, {"root_mbox": mbox([root_msg]), "results_mbox": mbox(results)})
@@ -198,33 +201,51 @@ class Run:
     status: str  # "ok", "exit N", "timeout"
 
 
+# Runs the command line and writes its own peak RSS (KiB) at exit: the child's own figure,
+# whatever the bench process held when it was forked.
+WRAPPER = """
+import atexit, os, resource, runpy, sys
+def report():
+    with open(os.environ["THREADMINER_BENCH_USAGE"], "w") as fh:
+        fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+atexit.register(report)
+sys.argv = ["threadminer", *sys.argv[1:]]
+runpy.run_module("threadminer", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_command(args: list[str], db: str, env: dict, timeout: float) -> Run:
+    usage_file = db + ".usage"
+    env = dict(env, THREADMINER_BENCH_USAGE=usage_file)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "threadminer", "--db", db, "-q", *args], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-c", WRAPPER, "--db", db, "-q", *args], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    killer = threading.Timer(timeout, proc.kill)
-    killer.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        killer.cancel()
-    seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    if seconds >= timeout and proc.returncode < 0:
+        _, err_bytes = proc.communicate(timeout=timeout)
+        state = "ok" if proc.returncode == 0 else None
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err_bytes = proc.communicate()
         state = "timeout"
-    elif proc.returncode != 0:
-        state = f"exit {proc.returncode}: {err.strip().splitlines()[-1][:100] if err.strip() else ''}"
-    else:
-        state = "ok"
-    return Run(seconds, usage.ru_maxrss, state)
+    seconds = time.perf_counter() - started
+    err = err_bytes.decode("utf-8", "replace").strip()
+    if state is None:
+        state = f"exit {proc.returncode}: {err.splitlines()[-1][:100] if err else ''}"
+    try:
+        with open(usage_file) as fh:
+            peak = int(fh.read() or 0)
+        os.unlink(usage_file)
+    except (OSError, ValueError):
+        peak = 0
+    return Run(seconds, peak, state)
 
 
 def startup_seconds(env: dict) -> float:
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "threadminer", "--help"], cwd=ROOT, env=env, capture_output=True)
+        subprocess.run([sys.executable, "-c", WRAPPER, "--help"], cwd=ROOT, capture_output=True,
+                       env=dict(env, THREADMINER_BENCH_USAGE=os.devnull))
         times.append(time.perf_counter() - started)
     return sorted(times)[1]
 
