@@ -185,11 +185,21 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
+def _position(stream: BinaryIO) -> int:
+    """Where a plain file stream stands (a read that resumes an mbox where it ended starts
+    past 0); 0 for streams without positions (decompressed data, pipes)."""
+    try:
+        return stream.tell() if stream.seekable() else 0
+    except (OSError, ValueError):
+        return 0
+
+
 def _read_mbox(stream: BinaryIO, source: str) -> Iterator[Item]:
     count = 0
-    offset = 0
+    offset = start = _position(stream)
     try:
         for count, (offset, raw) in enumerate(iter_mbox_entries(stream), 1):
+            offset += start
             where = f"message {count} at byte {offset}"
             if isinstance(raw, TooLarge):
                 yield Skipped(source, where, f"over the {MAX_MESSAGE_BYTES >> 20} MiB limit")
