@@ -4,7 +4,7 @@
 
 For each shape the input is built (not timed) at a small and a large size, then each command
 runs as `python -m threadminer` in its own process, into a fresh store per size. Printed per
-command and per shape: wall time and peak RSS (the process's own, written by it at exit) at both sizes,
+command and per shape: wall time and peak RSS (the process's own high-water mark, VmHWM, written by it at exit) at both sizes,
 and the growth exponent log10(t_large / t_small) after subtracting the interpreter's start-up
 time (measured in the same run). 1.0 is linear; the target is at most 1.2. A command that
 runs past --timeout is stopped and shown as ">" its limit, its exponent as a lower bound.
@@ -201,13 +201,23 @@ class Run:
     status: str  # "ok", "exit N", "timeout"
 
 
-# Runs the command line and writes its own peak RSS (KiB) at exit: the child's own figure,
-# whatever the bench process held when it was forked.
+# Runs the command line and writes its own peak RSS (KiB) at exit. Linux's VmHWM belongs to
+# the process's own memory; getrusage's ru_maxrss survives fork and exec, so a child of a
+# large bench process would report the bench's size (used where /proc is absent).
 WRAPPER = """
 import atexit, os, resource, runpy, sys
+def peak():
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 def report():
     with open(os.environ["THREADMINER_BENCH_USAGE"], "w") as fh:
-        fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        fh.write(str(peak()))
 atexit.register(report)
 sys.argv = ["threadminer", *sys.argv[1:]]
 runpy.run_module("threadminer", run_name="__main__", alter_sys=True)
