@@ -6,7 +6,7 @@ the quoted/unquoted line split next to talon, quotequail and email_reply_parser.
 Default EPOCHs: ../shared/corpus/public-inbox/{ksummit,linux-modules}/0.git.
 
 Each epoch is imported into a temporary store; every message is parsed with its thread
-(`quotes.parse(msg, ThreadContext.from_store(...))`).
+(`quotes.parse(msg, ThreadAnalysis(store, thread_id).context)`).
 
 Resolution. A quoted block is a text segment at depth >= 1 with at least --min-chars
 characters once whitespace is removed. Its source is "in the archive" when the block,
@@ -43,7 +43,9 @@ from collections import Counter
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from threadminer.analysis.quotes import ThreadContext, normalise, parse  # noqa: E402
+from threadminer.composer import ThreadAnalysis  # noqa: E402
+from threadminer.analysis.context import normalise  # noqa: E402
+from threadminer.analysis.quotes import parse  # noqa: E402
 from threadminer.sources import read  # noqa: E402
 from threadminer.store import Store  # noqa: E402
 
@@ -118,7 +120,7 @@ def run_epoch(epoch: str, min_chars: int, tools_python: str | None, show_wrong: 
         decode_seconds = parse_seconds = 0.0
         for thread_id in store.thread_ids():
             t0 = time.perf_counter()
-            context = ThreadContext.from_store(store, thread_id)
+            context = ThreadAnalysis(store, thread_id).context
             decode_seconds += time.perf_counter() - t0
             oracle = {mid: oracle_text(msg.body) for mid, msg in context.messages.items()}
             for mid, msg in context.messages.items():

@@ -1,16 +1,17 @@
 """Crash reports found in a public-inbox epoch: every report with its title, a seeded random
 sample to read by hand, and the speed of finding them against reading the messages.
 
-    python bench/traces.py [EPOCH] [--sample N] [--seed S] [--context K] [--list]
+    python bench/traces.py [EPOCH] [--sample N] [--seed S] [--context K] [--list] [--corrupted]
 
 Default EPOCH: ../shared/corpus/public-inbox/linux-modules/0.git.
 
 Messages are read with `threadminer.sources.read` (streamed, one at a time) and
 `traces.find_reports(msg.body)` runs on each. Printed: the count of messages and reports,
-the reports by title (with --list every report: depth, lines, title, Message-ID), then
---sample reports drawn with random.Random(--seed), each with its body lines (and --context
-lines around) so a reader can judge whether it is a crash report and whether its title and
-extent are right.
+the reports by title (with --list every report: depth, lines, title, corrupted flag,
+Message-ID), then --sample reports drawn with random.Random(--seed), each with its body lines
+(and --context lines around) so a reader can judge whether it is a crash report and whether
+its title and extent are right. --corrupted prints every report titled "... in corrupted" the
+same way, for reading (bench/traces_corrupted_verdicts.md holds the verdicts).
 
 Speed: the time spent in `find_reports` against the time to read and decode the same
 messages (the baseline every analysis pays), same run; and against a pass that only runs
@@ -51,6 +52,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5, help="seed of the sample (default 5)")
     parser.add_argument("--context", type=int, default=2, help="body lines shown around a sampled report")
     parser.add_argument("--list", action="store_true", help="list every report found")
+    parser.add_argument("--corrupted", action="store_true", help='print every report titled "... in corrupted"')
     args = parser.parse_args()
     if not os.path.isdir(args.epoch):
         sys.exit(f"no such epoch: {args.epoch}")
@@ -94,6 +96,9 @@ def main() -> None:
           f"find_reports / pre-filter = {trace_time / hint_time:.1f}; "
           f"throughput {messages / trace_time:,.0f} messages/s in find_reports, "
           f"{messages / read_time:,.0f} messages/s reading")
+    in_corrupted = [item for item in found if item[2].title.endswith(" in corrupted")]
+    print(f'corrupted: {len(in_corrupted)} reports titled "... in corrupted", '
+          f"{sum(1 for _, _, r in found if r.corrupted)} flagged corrupted (cut, interleaved or without a stack)")
     if syzbot:
         same = sum(1 for subject, report in syzbot if report.title == subject)
         print(f"syzbot's report mails: the first report's title is the subject's in {same}/{len(syzbot)}")
@@ -108,24 +113,35 @@ def main() -> None:
         print()
         print("every report (depth, lines, title, Message-ID):")
         for mid, _, report in found:
-            print(f"  {report.depth}  {report.first_line}-{report.last_line}  {report.title}  <{mid}>")
+            print(f"  {report.depth}  {report.first_line}-{report.last_line}  {report.title}"
+                  f"{'  [corrupted]' if report.corrupted else ''}  <{mid}>")
+    if args.corrupted and in_corrupted:
+        print()
+        print(f'every report titled "... in corrupted" ({len(in_corrupted)}), with its body lines:')
+        for number, item in enumerate(in_corrupted, 1):
+            show(number, found.index(item), item, bodies, args.context)
     if args.sample and found:
         rng = random.Random(args.seed)
         picks = sorted(rng.sample(range(len(found)), min(args.sample, len(found))))
         print()
         print(f"sample of {len(picks)} reports (random.Random({args.seed})), each with its body lines:")
         for number, index in enumerate(picks, 1):
-            mid, subject, report = found[index]
-            lines = bodies[mid].split("\n")
-            print()
-            print(f"#{number} [{index}] {report.title!r} kind={report.kind} corrupted={report.corrupted} "
-                  f"kernel={report.kernel} depth={report.depth} lines={report.first_line}-{report.last_line}")
-            print(f"   <{mid}> {subject[:90]!r}")
-            low = max(1, report.first_line - args.context)
-            high = min(len(lines), report.last_line + args.context)
-            for n in range(low, high + 1):
-                mark = "|" if report.first_line <= n <= report.last_line else " "
-                print(f"   {mark}{n:5d} {lines[n - 1][:160]}")
+            show(number, index, found[index], bodies, args.context)
+
+
+def show(number: int, index: int, item, bodies: dict[str, str], context: int) -> None:
+    """One report with its body lines ("|" marks the report's own) and `context` around."""
+    mid, subject, report = item
+    lines = bodies[mid].split("\n")
+    print()
+    print(f"#{number} [{index}] {report.title!r} kind={report.kind} corrupted={report.corrupted} "
+          f"kernel={report.kernel} depth={report.depth} lines={report.first_line}-{report.last_line}")
+    print(f"   <{mid}> {subject[:90]!r}")
+    low = max(1, report.first_line - context)
+    high = min(len(lines), report.last_line + context)
+    for n in range(low, high + 1):
+        mark = "|" if report.first_line <= n <= report.last_line else " "
+        print(f"   {mark}{n:5d} {lines[n - 1][:160]}")
 
 
 if __name__ == "__main__":

@@ -70,3 +70,16 @@ def cli(db) -> Cli:
 
 def have(program: str) -> bool:
     return shutil.which(program) is not None
+
+
+@pytest.fixture(scope="session")
+def modules_db(tmp_path_factory) -> str:
+    """A store holding the whole linux-modules epoch (imported once per test session)."""
+    import subprocess
+    import sys
+
+    epoch = corpus_path("public-inbox", "linux-modules", "0.git")
+    db = str(tmp_path_factory.mktemp("linux-modules") / "store.sqlite3")
+    subprocess.run([sys.executable, "-m", "threadminer", "--db", db, "-q", "import", str(epoch)], cwd=ROOT,
+                   check=True, capture_output=True, timeout=600)
+    return db

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
+from threadminer import __version__
 from threadminer.remote.http import RateLimiter, USER_AGENT, retry_after
 from threadminer.remote.lore import Target, parse_url, target_for, update_query
 from threadminer.message import Message
@@ -396,6 +397,20 @@ def test_search_without_results_is_not_found(cli, lore):
     assert "not found: no message matches" in one_error_line(result)
 
 
+def test_fetch_json_names_the_subject_and_import_of_a_raw_url_counts_one_message(cli, lore):
+    record = cli.json("fetch", SEED_MID, "--base", lore.base, "--json")
+    assert record["subject"] == "[RFC PATCH] mm: move xa forward when run across zombie page"
+    counts = cli.json("import", "--json", f"{lore.base}{SEED_MID}/raw")
+    assert (counts["messages_new"], counts["messages_seen"]) == (0, 1)
+
+
+def test_a_wrong_inbox_is_named(cli, lore):
+    wrong = f"{lore.root}/no-such-list/"
+    result = cli("fetch", SEED_MID, "--base", wrong)
+    assert result.exit_code == 2
+    assert f"{wrong}: no such inbox there" in one_error_line(result)
+
+
 def test_unknown_message_id_is_exit_1(cli, lore):
     result = cli("fetch", "no-such-message@example.org", "--base", lore.base)
     assert result.exit_code == 1
@@ -477,6 +492,7 @@ def test_timeout_is_exit_2(cli, tmp_path):
 
 
 def test_offline_never_touches_the_network(cli):
+    cli("import", str(corpus_path("seed-thread", "raw", "01.eml")))  # a store to look in
     with Stub([Answer(500)]) as stub:
         result = cli("threads", SEED_MID, "--offline", "--base", stub.base)
         assert result.exit_code == 1 and f"not found: <{SEED_MID}>" in one_error_line(result)
@@ -492,7 +508,7 @@ def test_user_agent_and_gzip_accepted(cli, seed_gzip):
         assert cli("fetch", SEED_MID, "--base", stub.base).exit_code == 0
         method, path, headers, _ = stub.requests[0]
     assert (method, path) == ("GET", f"/test/{SEED_MID}/t.mbox.gz")
-    assert headers["User-Agent"] == USER_AGENT and USER_AGENT.startswith("threadminer/0.1.0 (+http")
+    assert headers["User-Agent"] == USER_AGENT and USER_AGENT.startswith(f"threadminer/{__version__} (+http")
     assert "gzip" in headers["Accept-Encoding"]
 
 

@@ -510,8 +510,8 @@ def test_file_name_with_newline_cannot_forge_a_line():
     name = "a.eml\nwarning: everything is fine\x1b[1A"
     line = f"warning: {safe_line(name)}: skipped"
     assert "\n" not in line and "\x1b" not in line
-    assert line == "warning: a.eml\\x0awarning: everything is fine\\x1b[1A: skipped"
-    assert safe_line("tab\there") == "tab\\x09here"
+    assert line == "warning: a.eml\\nwarning: everything is fine\\x1b[1A: skipped"
+    assert safe_line("cr\rhere") == "cr\\x0dhere"
 
 
 # --- -o ---------------------------------------------------------------------------------------

@@ -9,12 +9,15 @@ from datetime import datetime, timezone
 import pytest
 
 from threadminer.analysis.attribution import parse_attribution, parse_header_block
-from threadminer.collect import load, messages
+from threadminer.composer import ThreadAnalysis, analyse
 from threadminer.dates import iso
 from threadminer.message import Message, make_message, parse_bytes
 from threadminer.people import Person
 from threadminer.analysis.lines import split_body as body_lines, split_line
-from threadminer.analysis.quotes import ThreadContext, ghost_voices, normalise, parse
+from threadminer.analysis.context import ThreadContext, normalise
+from threadminer.analysis.ghosts import ghost_voices
+from threadminer.analysis.quotes import parse
+from threadminer.select import select
 from threadminer.sources import read
 from threadminer.store import Store
 
@@ -91,23 +94,26 @@ def test_seed_page_segments_keep_the_inline_structure():
 @pytest.fixture
 def seed_store(tmp_path):
     store = Store(str(tmp_path / "store.sqlite3"))
-    load(store, [str(corpus_path("seed-thread", "thread.mbox"))], offline=True)
+    select(store, [str(corpus_path("seed-thread", "thread.mbox"))], offline=True)
     yield store
     store.close()
 
 
 def test_seed_page_with_thread_resolves_each_voice(seed_store):
-    result = load(seed_store, [str(seed_page())], offline=True)
-    [(loaded, msg)] = list(messages(seed_store, result))
+    selection = select(seed_store, [str(seed_page())], offline=True)
+    [(thread, [item])] = list(analyse(seed_store, selection))
+    msg = thread.message(item.key)
     assert msg.message_id == SEED_MID  # the page copy is known as the stored message
-    context = ThreadContext.from_store(seed_store, seed_store.thread_id_of(loaded.key))
-    tree = parse(msg, context)
+    assert item.key != SEED_MID  # and analysed as the page gave it
+    context = thread.context
+    tree = thread.quote_tree(item.key)
+    assert tree == parse(msg, context)
     assert [v.source_message_id for v in tree.voices[1:]] == SEED_SOURCES
     # Resolved voices take the stored message's date (the Date header, to the second).
     assert iso(tree.voices[1].date) == "2022-10-19T22:46:16Z"
     # The depth-4 voice is the missing message: a ghost with the In-Reply-To's id.
     assert GHOST_MID not in context.messages
-    [ghost] = ghost_voices(tree, context)
+    [ghost] = ghost_voices(tree, context.messages)
     assert (ghost.voice, ghost.message_id, ghost.author, iso(ghost.date)) == (
         4, GHOST_MID, "Dave Chinner", "2022-10-18T22:30:42Z")
     assert "readahead thrashing severely" in ghost.text
@@ -117,7 +123,7 @@ def test_thread_messages_resolve_against_each_other(seed_store):
     """Every quoted voice of the 27 messages resolves to a thread message or to the ghost;
     the Gmail attribution with a narrow no-break space (message 27) included."""
     thread_id = seed_store.thread_id_of(SEED_MID)
-    context = ThreadContext.from_store(seed_store, thread_id)
+    context = ThreadAnalysis(seed_store, thread_id).context
     unresolved = []
     for mid, msg in context.messages.items():
         tree = parse(msg, context)
@@ -146,16 +152,19 @@ def test_show_names_the_ghost_from_its_quotes(cli):
     assert f"2022-10-18 22:30  Dave Chinner: [not in archive, quoted]  <{GHOST_MID}>" in text
 
 
-def test_store_keeps_quoted_ghosts(seed_store):
+def test_ghosts_are_an_analysis_kept_in_the_store(seed_store):
     thread_id = seed_store.thread_id_of(SEED_MID)
-    context = ThreadContext.from_store(seed_store, thread_id)
-    tree = parse(context.messages["Y0/kZbIvMgkNhWpM@bfoster"], context)
-    seed_store.replace_quoted_ghosts("Y0/kZbIvMgkNhWpM@bfoster", thread_id, ghost_voices(tree, context))
-    seed_store.replace_quoted_ghosts("Y0/kZbIvMgkNhWpM@bfoster", thread_id, ghost_voices(tree, context))
-    [row] = seed_store.quoted_ghosts(thread_id)  # replaced, not added twice
-    assert row.message_id == GHOST_MID and row.author == "Dave Chinner"
-    assert seed_store.quoted_ghost(GHOST_MID).quoted_in == "Y0/kZbIvMgkNhWpM@bfoster"
-    assert seed_store.quoted_ghost("nothing@example.org") is None
+    first = ThreadAnalysis(seed_store, thread_id)
+    found = first.ghosts()
+    first.writes.flush()
+    assert list(found) == [GHOST_MID]
+    assert found[GHOST_MID].author == "Dave Chinner" and "readahead thrashing" in found[GHOST_MID].text
+    # A second analysis of the unchanged thread reads it back: no message is decoded.
+    again = ThreadAnalysis(seed_store, thread_id)
+    assert again.ghosts() == found
+    assert "_messages" not in again.__dict__
+    rows = seed_store.db.execute("SELECT COUNT(*) FROM analyses WHERE analyser = 'ghosts'").fetchone()[0]
+    assert rows == 1
 
 
 # --- the command line --------------------------------------------------------------------

@@ -15,6 +15,8 @@ from threadminer.sources import read
 
 from .conftest import ROOT, corpus_path, seed_page
 
+SEED_ID = "20221019234256.GR2703033@dread.disaster.area"
+
 
 def test_old_schema_is_migrated_and_keeps_its_messages(tmp_path):
     db = str(tmp_path / "old.sqlite3")
@@ -56,19 +58,23 @@ def test_list_copies_of_one_message_are_one_message(tmp_path):
         result = store.add(read(str(corpus_path("notmuch-threading-edge", "duplicate"))))
         assert result.messages_new == 4 and result.messages_seen == 5
         keys = sorted(r[0] for r in store.db.execute("SELECT key FROM messages"))
-        assert "87r2geywh9.fsf@tethera.net#2" in keys
+        # The second, different message under one id: a key no Message-ID can be.
+        assert "<87r2geywh9.fsf@tethera.net>#2" in keys
 
 
-def test_page_copy_is_replaced_by_the_real_message(tmp_path):
+def test_page_copy_is_kept_beside_the_real_message(tmp_path):
     with Store(str(tmp_path / "s.sqlite3")) as store:
         page = store.add(read(str(seed_page())))
-        assert page.messages_new == 1 and page.keys[0].endswith("@threadminer.invalid")
+        [page_key] = page.keys
+        assert page.messages_new == 1 and page_key.endswith("@threadminer.invalid")
         store.add(read(str(corpus_path("seed-thread", "thread.mbox"))))
+        # The page became a copy of the real message: kept (never deleted), out of the thread.
         assert store.counts()["messages"] == 27
-        assert not store.has(page.keys[0])
+        assert store.copy_of(page_key) == SEED_ID
+        assert store.thread_id_of(page_key) == store.thread_id_of(SEED_ID)
+        assert store.lookup(page_key).key == page_key
         again = store.add(read(str(seed_page())))
-        assert again.messages_seen == 1
-        assert again.keys == ["20221019234256.GR2703033@dread.disaster.area"]
+        assert again.messages_seen == 1 and list(again.keys) == [page_key]
 
 
 def test_threads_do_not_depend_on_import_order(tmp_path):

@@ -8,9 +8,23 @@ import pytest
 
 from threadminer.message import Message
 from threadminer.sources import read
-from threadminer.threads import Summary, build_threads, render_tree, subject_key
+from threadminer.threads import Summary, Thread, build_threads, subject_key
 
 from .conftest import corpus_path
+
+
+def render_tree(thread: Thread, label=None) -> str:
+    """The thread as indented text, one node a line (forward and reversed input must agree)."""
+    lines = []
+    for node, depth in thread.walk():
+        if label is not None:
+            text = label(node)
+        elif node.ghost:
+            text = f"[missing] <{node.message_id}>"
+        else:
+            text = f"<{node.message_id}>"
+        lines.append("  " * depth + text)
+    return "\n".join(lines)
 
 
 def summaries(*paths) -> list[Summary]:

@@ -1,32 +1,37 @@
 """The `threadminer` command line: a thin layer over the library.
 
-Each command parses its options, opens the store, calls one library function and prints.
-Errors the library raises on purpose become one `Error: ...` line on stderr with exit code 2
-(1 when what was asked for is absent); nothing prints a traceback.
+Every command is the same three steps: options -> select (`select.py`: SOURCE arguments to
+stored threads and messages, importing what is new) -> analyse (`analyse.py`: each thread's
+analyses, from the store's cache or computed once) -> render (`report/`). Errors the library
+raises on purpose become one `Error: ...` line on stderr with exit code 2 (1 when what was
+asked for is absent); a SOURCE that cannot be read is reported and the others go on.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Callable, Iterable, Iterator
 
 import click
 
 from . import __version__
-from .collect import LoadResult, load, looks_like_msgid
-from .dates import iso
+from .composer import ThreadAnalysis, analyse, precompute
 from .errors import ThreadminerError
-from .store import Store, ThreadInfo
+from .report.terminal import printable
+from .select import Selection, everything, needs_store_of_its_own, select
+from .store import Store
 
 
 class CliError(click.ClickException):
     """A one-line error with the exit code the contract gives."""
 
     def __init__(self, message: str, exit_code: int = 2):
-        super().__init__(message)
+        super().__init__(printable(message))
         self.exit_code = exit_code
 
 
@@ -38,97 +43,247 @@ def errors_as_exit_codes() -> Iterator[None]:
         raise CliError(str(exc), exc.exit_code) from None
 
 
-def open_store(ctx: click.Context) -> Store:
-    with errors_as_exit_codes():
-        store = Store(ctx.obj["db"])
-    ctx.call_on_close(store.close)
-    return store
+# --- options shared by commands ----------------------------------------------------------
+
+def _remember(name: str):
+    def callback(ctx: click.Context, _param, value):
+        if value not in (None, False):
+            ctx.find_root().ensure_object(dict)[name] = value
+        return value
+    return callback
+
+
+def common_options(func):
+    """--db and -q, accepted after the command name as well as before it."""
+    func = click.option("--db", metavar="PATH", expose_value=False, callback=_remember("db"),
+                        help="The store (default $THREADMINER_DB, or $XDG_DATA_HOME/threadminer/threadminer.sqlite3).")(func)
+    func = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_remember("quiet"),
+                        help="No progress display.")(func)
+    return func
+
+
+def source_options(func):
+    func = click.option("--offline", is_flag=True, help="Never touch the network; use only the store and local files.")(func)
+    func = click.option("--base", metavar="URL", envvar="THREADMINER_BASE",
+                        help="Archive to fetch Message-IDs from (default https://lore.kernel.org/all/).")(func)
+    return func
+
+
+def scope_options(func):
+    func = click.option("--thread", "whole_threads", is_flag=True,
+                        help="Widen each Message-ID to its whole thread.")(func)
+    func = click.option("--all", "all_threads", is_flag=True, help="Every thread in the store.")(func)
+    return func
+
+
+def json_option(func):
+    return click.option("--json", "as_json", is_flag=True, help="JSON records (see CONTRACT.md).")(func)
+
+
+# Fewer threads than this are analysed without a progress bar (it would only flicker).
+PROGRESS_MIN_THREADS = 20
+
+SOURCES = click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+
+
+# --- one command's run -----------------------------------------------------------------------
+
+class Run:
+    """What a command holds while it runs: the store (opened when first needed), progress on
+    stderr, warnings, and the exit code of SOURCEs that could not be read."""
+
+    def __init__(self, ctx: click.Context):
+        self.ctx = ctx
+        self.options = ctx.find_root().obj or {}
+        self.exit_code = 0
+        self._store: Store | None = None
+
+    def store(self, create: bool = False) -> Store:
+        if self._store is None:
+            db = self.options.get("db") or os.environ.get("THREADMINER_DB") or None
+            with errors_as_exit_codes():
+                self._store = Store(db, create=create)
+            self.ctx.call_on_close(self._store.close)
+        return self._store
+
+    @property
+    def quiet(self) -> bool:
+        return bool(self.options.get("quiet")) or not sys.stderr.isatty()
+
+    def warn(self, text: str) -> None:
+        click.echo(printable(f"warning: {text}"), err=True)
+
+    def select(self, sources: tuple[str, ...], *, offline: bool = False, base: str | None = None,
+               whole_threads: bool = False, all_threads: bool = False, default_all: bool = False) -> Selection:
+        """SOURCEs -> selection; no SOURCE means every thread when `default_all` (or --all)."""
+        if not sources and not (all_threads or default_all):
+            raise click.UsageError("give a SOURCE (a file, URL or Message-ID), or --all for the whole store")
+        if not sources:
+            with errors_as_exit_codes():
+                return everything(self.store())
+        store = self.store(create=needs_store_of_its_own(sources, offline))
+        with errors_as_exit_codes(), progress_display(self.quiet) as progress:
+            selection = select(store, sources, offline=offline, base=base, whole_threads=whole_threads,
+                               progress=progress)
+        self.report(selection)
+        if all_threads:
+            selection.items.extend(everything(store).items)
+        return selection
+
+    def report(self, selection: Selection) -> None:
+        imported = selection.imported
+        for skipped in imported.skipped[:20]:
+            self.warn(f"{skipped.source}: {skipped.where}: skipped ({skipped.reason})")
+        if imported.skipped_count > 20:
+            self.warn(f"{imported.skipped_count - 20} more items skipped")
+        for note in imported.notes:
+            self.warn(note)
+        self.exit_code = max(self.exit_code, selection.exit_code)
+        if selection.problems and not selection.items and not imported.keys:
+            # Nothing could be read: the last problem is the command's error (nothing on stdout).
+            for problem in selection.problems[:-1]:
+                click.echo(printable(f"Error: {problem}"), err=True)
+            raise CliError(str(selection.problems[-1]), selection.exit_code)
+        for problem in selection.problems:
+            click.echo(printable(f"Error: {problem}"), err=True)
+
+    def threads(self, selection: Selection, *analyses: str) -> Iterator[tuple[ThreadAnalysis, list]]:
+        """The selected threads' analyses; `analyses` names those to compute on every core
+        first when many threads lack them."""
+        threads = len(selection.by_thread())
+        with errors_as_exit_codes(), progress_display(self.quiet or threads < PROGRESS_MIN_THREADS) as progress:
+            if analyses:
+                precompute(self.store(), selection, analyses)
+            tick = progress("analysing threads", threads) if progress else None
+            for pair in analyse(self.store(), selection):
+                yield pair
+                if tick:
+                    tick(1)
+
+    def finish(self) -> None:
+        if self.exit_code:
+            self.ctx.exit(self.exit_code)
+
+
+@contextmanager
+def progress_display(quiet: bool) -> Iterator[Callable | None]:
+    """A progress bar on stderr (with a total and time left when the size is known), only on
+    a terminal and without -q."""
+    if quiet:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        def start(label: str, total: int | None) -> Callable[[int], None]:
+            task = bar.add_task(printable(label)[-40:], total=total)
+            return lambda n: bar.advance(task, n)
+        yield start
+
+
+def emit(text: str) -> None:
+    """Text output: every control character from mail made visible, never sent to the terminal."""
+    if text:
+        click.echo(printable(text))
 
 
 def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
+# JSON output is held back until this much is ready: most answers are complete before their
+# first byte is written, so a failure (a damaged store) leaves no half array on stdout; a
+# whole archive's answer then streams, record by record.
+JSON_HOLD_BYTES = 8 << 20
+
+
 def json_records(records: Iterable[dict]) -> None:
-    """A JSON array written record by record (nothing is held back for the whole list)."""
-    first = True
+    """A JSON array written record by record."""
+    held: list[str] = []
+    size = 0
+    streaming = False
     for record in records:
-        click.echo(("[\n" if first else ",\n") + json.dumps(record, ensure_ascii=False), nl=False)
-        first = False
-    click.echo("[]" if first else "\n]")
+        text = json.dumps(record, ensure_ascii=False)
+        if streaming:
+            click.echo(",\n" + text, nl=False)
+            continue
+        held.append(text)
+        size += len(text)
+        if size > JSON_HOLD_BYTES:
+            click.echo("[\n" + ",\n".join(held), nl=False)
+            held, streaming = [], True
+    if streaming:
+        click.echo("\n]")
+    else:
+        click.echo("[\n" + ",\n".join(held) + "\n]" if held else "[]")
 
 
-@contextmanager
-def progress_bar(ctx: click.Context, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress counter on stderr for long imports, only when stderr is a terminal."""
-    if ctx.obj.get("quiet") or not sys.stderr.isatty():
-        yield None
+def write_output(output: str | None, text: str, store: Store | None = None) -> None:
+    """`-o FILE` (atomically; never the store itself; `-` is stdout) or stdout."""
+    if output in (None, "-"):
+        emit(text)
         return
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from .report.files import write_text_atomic
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} messages"),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(label, total=None)
-        yield lambda n: progress.advance(task, n)
-
-
-def source_options(func):
-    func = click.option("--offline", is_flag=True, help="Never touch the network; use only the store.")(func)
-    func = click.option("--base", metavar="URL", envvar="THREADMINER_BASE",
-                        help="Archive to fetch Message-IDs from (default https://lore.kernel.org/all/).")(func)
-    return func
+    if store is not None and os.path.exists(output) and os.path.samefile(output, store.path):
+        raise CliError(f"{output}: that is the store; choose another output file")
+    with errors_as_exit_codes():
+        write_text_atomic(output, text + "\n")
 
 
-def load_sources(ctx: click.Context, store: Store, sources: tuple[str, ...], *, offline: bool,
-                 base: str | None, resume: bool = False) -> LoadResult:
-    with errors_as_exit_codes(), progress_bar(ctx, "reading") as progress:
-        result = load(store, list(sources), offline=offline, base=base, resume=resume, progress=progress)
-    for skipped in result.imported.skipped[:20]:
-        click.echo(f"warning: {skipped.source}: {skipped.where}: skipped ({skipped.reason})", err=True)
-    if len(result.imported.skipped) > 20:
-        click.echo(f"warning: {len(result.imported.skipped) - 20} more items skipped", err=True)
-    return result
+# --- commands --------------------------------------------------------------------------------
+
+class Commands(click.Group):
+    """The command group; an argument that is a Message-ID beginning with "-" (git-send-email
+    writes such ids: "-v2-0-a3542e15111c@kernel.org") is taken as a Message-ID, not an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, [f"<{a}>" if looks_like_dash_id(a) else a for a in args])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def looks_like_dash_id(arg: str) -> bool:
+    from .mid import message_id_argument
+
+    return arg.startswith("-") and "=" not in arg and message_id_argument(arg) is not None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="threadminer")
-@click.option("--db", metavar="PATH", envvar="THREADMINER_DB",
-              help="The store (default $XDG_DATA_HOME/threadminer/threadminer.sqlite3).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@common_options
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, quiet: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Mine patch-review mailing-list threads: read archives, rebuild threads, find who said
     what, the diffs, the crash reports, and what became of each proposed change.
 
     threadminer only reads and reports: it never applies, builds or runs anything it finds.
     """
     ctx.ensure_object(dict)
-    ctx.obj["db"] = db
-    ctx.obj["quiet"] = quiet
 
 
 @cli.command("import")
-@click.argument("sources", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@json_option
 @source_options
+@common_options
 @click.pass_context
 def import_(ctx, sources, as_json, offline, base):
-    """Read SOURCES and store their messages; importing again adds nothing new.
+    """Read SOURCEs and store their messages; importing again adds nothing new.
 
     A SOURCE is an mbox (.gz, .xz), maildir, .eml, public-inbox inbox or epoch, HTML archive
     page, pasted page text, plain text, "-" for stdin, a lore URL or a Message-ID.
 
-    Example: threadminer import ~/mail/linux-modules/git/0.git
+    Example: threadminer import fixtures/seed-thread/thread.mbox
     """
-    store = open_store(ctx)
-    result = load_sources(ctx, store, sources, offline=offline, base=base, resume=True)
-    counts = result.imported.as_json()
-    if as_json:
-        emit_json(counts)
-    else:
-        click.echo(f"{counts['messages_new']} new, {counts['messages_seen']} already stored, "
-                   f"{counts['threads']} threads, {counts['skipped']} skipped")
+    run = Run(ctx)
+    run.store(create=True)
+    counts = run.select(sources, offline=offline, base=base).imported.as_json()
+    emit_json(counts) if as_json else emit(
+        f"{counts['messages_new']} new, {counts['messages_seen']} already stored, "
+        f"{counts['threads']} threads, {counts['skipped']} skipped")
+    run.finish()
 
 
 @cli.command()
@@ -142,7 +297,8 @@ def import_(ctx, sources, as_json, offline, base):
 @click.option("--threads", "whole_threads", is_flag=True, help="With --query: fetch the whole thread of each result.")
 @click.option("--update", is_flag=True,
               help="Ask only for what is new in the thread MSGID-or-URL names, or in every fetched thread.")
-@click.option("--json", "as_json", is_flag=True, help="Print what was fetched as JSON.")
+@json_option
+@common_options
 @click.pass_context
 def fetch(ctx, target, output, base, query, whole_threads, update, as_json):
     """Download a thread (or search results) from a lore-style archive and store it.
@@ -152,8 +308,21 @@ def fetch(ctx, target, output, base, query, whole_threads, update, as_json):
 
     Example: threadminer fetch 20221019234256.GR2703033@dread.disaster.area -o thread.mbox
     """
-    from .remote import lore
+    from . import sync
+    from .report.text import render_fetch_results
 
+    check_fetch_options(target, output, query, whole_threads, update)
+    store = Run(ctx).store(create=True)
+    with errors_as_exit_codes():
+        results = sync.update(store, target, base=base) if update else \
+            [sync.fetch(store, target, query=query, threads=whole_threads, base=base, output=output)]
+    if as_json:
+        json_records(r.as_json() for r in results) if update else emit_json(results[0].as_json())
+    else:
+        emit(render_fetch_results(results, update))
+
+
+def check_fetch_options(target, output, query, whole_threads, update) -> None:
     if query is not None and (target or update):
         raise click.UsageError("--query takes no MSGID-or-URL and no --update")
     if update and output:
@@ -162,236 +331,265 @@ def fetch(ctx, target, output, base, query, whole_threads, update, as_json):
         raise click.UsageError("give a Message-ID, a URL, --query Q or --update")
     if whole_threads and query is None:
         raise click.UsageError("--threads goes with --query")
-    store = open_store(ctx)
-    with errors_as_exit_codes():
-        if update:
-            results = lore.update(store, target, base=base)
-        else:
-            results = [lore.fetch(store, target, query=query, threads=whole_threads, base=base, output=output)]
-    if as_json:
-        if update:
-            json_records(r.as_json() for r in results)
-        else:
-            emit_json(results[0].as_json())
-        return
-    for result in results:
-        counts = result.imported.as_json()
-        if update:
-            click.echo(f"{result.subject!r}: {counts['messages_new']} new, {counts['messages_seen']} already "
-                       f"stored ({result.messages} read from {result.url})")
-            continue
-        click.echo(f"{result.messages} messages from {result.url}: {counts['messages_new']} new, "
-                   f"{counts['messages_seen']} already stored, {counts['threads']} threads, "
-                   f"{counts['skipped']} skipped")
-        if result.output:
-            click.echo(f"wrote {result.output}")
-
-
-def thread_record(info: ThreadInfo, source: str | None) -> dict:
-    return {"source": source, "thread_id": info.thread_id, "root_message_id": info.root_message_id,
-            "subject": info.subject, "messages": info.messages, "message_ids": list(info.message_ids),
-            "participants": list(info.participants), "first_date": iso(info.first_date),
-            "last_date": iso(info.last_date)}
 
 
 @cli.command()
-@click.argument("sources", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, help="JSON records (see CONTRACT.md).")
+@SOURCES
+@json_option
 @source_options
+@common_options
 @click.pass_context
 def threads(ctx, sources, as_json, offline, base):
-    """List threads: those holding messages of SOURCES, or every stored thread.
+    """List threads: those holding messages of SOURCEs, or every stored thread.
 
-    Example: threadminer threads corpus/seed-thread/thread.mbox --json
+    Example: threadminer threads fixtures/seed-thread/thread.mbox --json
     """
-    store = open_store(ctx)
-    with errors_as_exit_codes():
-        if sources:
-            result = load_sources(ctx, store, sources, offline=offline, base=base)
-            order: dict[int, str] = {}
-            for loaded in result.loaded:
-                thread_id = store.thread_id_of(loaded.key)
-                if thread_id is not None:
-                    order.setdefault(thread_id, loaded.source)
-            pairs = sorted(order.items(), key=lambda kv: _first_date(store, kv[0]))
-        else:
-            pairs = [(tid, None) for tid in store.thread_ids()]
-        infos = ((store.thread_info(tid), source) for tid, source in pairs)
-        if as_json:
-            json_records(thread_record(info, source) for info, source in infos)
-        else:
-            from .report.text import render_thread_list
+    from .report.text import render_thread_list, thread_record
 
-            text = render_thread_list([info for info, _ in infos])
-            if text:
-                click.echo(text)
-
-
-def _first_date(store: Store, thread_id: int) -> tuple[str, int]:
-    info = store.thread_info(thread_id)
-    return (iso(info.first_date) or "", thread_id)
-
-
-def resolve_thread(ctx, store: Store, source: str, offline: bool, base: str | None) -> tuple[int, str]:
-    """The thread a SOURCE-or-MSGID names: a stored Message-ID, else the source's first thread."""
-    with errors_as_exit_codes():
-        if looks_like_msgid(source):
-            mid = source.strip("<>")
-            thread_id = store.thread_id_of(mid)
-            if thread_id is not None and store.has(mid):
-                return thread_id, source
-        result = load_sources(ctx, store, (source,), offline=offline, base=base)
-        for loaded in result.loaded:
-            thread_id = store.thread_id_of(loaded.key)
-            if thread_id is not None:
-                return thread_id, source
-    raise CliError(f"not found: {source}", 1)
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, default_all=True)
+    infos = [(ta.info, items[0].source or None) for ta, items in run.threads(selection)]
+    if not sources:
+        infos.sort(key=lambda pair: (pair[0].first_date is None, pair[0].first_date, pair[0].thread_id))
+    json_records(thread_record(i, s) for i, s in infos) if as_json else emit(render_thread_list(i for i, _ in infos))
+    run.finish()
 
 
 @cli.command()
-@click.argument("source")
-@click.option("--json", "as_json", is_flag=True, help="The tree as JSON.")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE-or-MSGID...")
+@json_option
 @click.option("--rules", is_flag=True, help="Show the threading rule behind each link.")
 @source_options
+@common_options
 @click.pass_context
-def show(ctx, source, as_json, rules, offline, base):
-    """Show one thread as a tree: SOURCE is a file, URL or a stored Message-ID.
+def show(ctx, sources, as_json, rules, offline, base):
+    """Show threads as trees: SOURCE is a file, URL or Message-ID (any id threadminer
+    prints, ghosts and duplicates included); the message asked for is marked with "*".
 
     Example: threadminer show 20221019234256.GR2703033@dread.disaster.area
     """
-    store = open_store(ctx)
-    thread_id, _ = resolve_thread(ctx, store, source, offline, base)
-    with errors_as_exit_codes():
-        from .ghosts import thread_ghosts
+    from .report.text import render_thread, thread_tree_record
 
-        thread = store.thread(thread_id)
-        ghosts = thread_ghosts(store, thread_id, thread)  # missing messages, as quotes tell them
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base)
+    for n, (ta, items) in enumerate(run.threads(selection)):
+        marked = {item.asked for item in items if item.asked}
         if as_json:
-            info = store.thread_info(thread_id)
-            record = thread_record(info, source)
-            record["tree"] = []
-            for node, depth in thread.walk():
-                ghost = ghosts.get(node.message_id) if node.ghost else None
-                record["tree"].append(
-                    {"message_id": node.message_id, "depth": depth, "ghost": node.ghost,
-                     "parent": thread.nodes[node.parent].message_id if node.parent in thread.nodes else node.parent,
-                     "rule": node.rule,
-                     "author": node.summary.author if node.summary else ghost.author if ghost else None,
-                     "subject": node.summary.subject if node.summary else None,
-                     "date": iso(node.summary.date) if node.summary else iso(ghost.date) if ghost else None,
-                     **({"quoted_in": ghost.quoted_in} if ghost else {})})
-            emit_json(record)
+            emit_json(thread_tree_record(ta.info, ta.tree, ta.ghosts(), items[0].source, marked))
         else:
-            from .report.text import render_thread
-
-            click.echo(render_thread(thread, rules=rules, ghosts=ghosts))
+            emit(("\n" if n else "") + render_thread(ta.tree, rules=rules, ghosts=ta.ghosts(), marked=marked))
+    run.finish()
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="JSON records (see CONTRACT.md).")
+@SOURCES
+@json_option
+@scope_options
 @source_options
+@common_options
 @click.pass_context
-def quotes(ctx, sources, as_json, offline, base):
-    """Who said what in each message of SOURCES: the voices by quote depth, each quoted
+def quotes(ctx, sources, as_json, whole_threads, all_threads, offline, base):
+    """Who said what in each message of SOURCEs: the voices by quote depth, each quoted
     voice resolved to the message it quotes (in its thread, or a ghost known from quotes).
 
     Without --json, each body is printed indented by voice under author and date headers.
 
-    Example: threadminer quotes corpus/seed-thread/thread.mbox --json
+    Example: threadminer quotes fixtures/seed-page.txt
     """
-    from .ghosts import iter_quote_trees
     from .report.quotes import quote_record, render_quote_tree
 
-    store = open_store(ctx)
-    result = load_sources(ctx, store, sources, offline=offline, base=base)
-    with errors_as_exit_codes():
-        trees = iter_quote_trees(store, result)
-        if as_json:
-            json_records(quote_record(tree, source) for source, tree, _ in trees)
-            return
-        for n, (source, tree, context) in enumerate(trees):
-            in_archive = set(context.messages) if context is not None else None
-            click.echo(("\n" if n else "") + render_quote_tree(tree, in_archive))
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=whole_threads, all_threads=all_threads)
+    found = ((items[0].source, tree, set(ta.info.message_ids)) for ta, items in run.threads(selection, "quotes")
+             for tree in ta.quote_trees(ta.selected_keys(items)).values())
+    if as_json:
+        json_records(quote_record(tree, source or None) for source, tree, _ in found)
+    else:
+        emit("\n\n".join(render_quote_tree(tree, known) for _, tree, known in found))
+    run.finish()
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="JSON records (see CONTRACT.md).")
+@SOURCES
+@json_option
+@scope_options
 @source_options
+@common_options
 @click.pass_context
-def traces(ctx, sources, as_json, offline, base):
-    """Crash reports and stack traces in the messages of SOURCES (at any quote depth), titled
-    the way syzbot titles them; the same crash seen in several messages is one signature.
+def traces(ctx, sources, as_json, whole_threads, all_threads, offline, base):
+    """Crash reports and stack traces in the messages of SOURCEs (every stored message when
+    none is given), at any quote depth, titled the way syzbot titles them; the same crash seen
+    in several messages is one signature.
 
     Without --json, one row per signature: title, times seen, who, first message.
 
-    Example: threadminer traces corpus/seed-thread/thread.mbox --json
+    Example: threadminer traces fixtures/seed-page.txt --json
     """
-    from .collect import messages
-    from .report.traces import render_signatures, trace_record
-    from .analysis.traces import occurrences_in, signatures
+    from .analysis.traces import signatures
+    from .report.traces import render_signatures, trace_records
 
-    store = open_store(ctx)
-    result = load_sources(ctx, store, sources, offline=offline, base=base)
-    with errors_as_exit_codes():
-        found = occurrences_in((loaded.source, msg) for loaded, msg in messages(store, result))
-        groups = signatures(found)
-        if as_json:
-            key_of = {id(occ): sig.key for sig in groups for occ in sig.occurrences}
-            json_records(trace_record(occ, key_of[id(occ)]) for occ in found)
-        else:
-            click.echo(render_signatures(groups))
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=whole_threads,
+                           all_threads=all_threads, default_all=True)
+    found = [replace(occ, source=items[0].source or None) for ta, items in run.threads(selection, "traces")
+             for occs in ta.traces(ta.selected_keys(items)).values() for occ in occs]
+    groups = signatures(found)
+    json_records(trace_records(groups)) if as_json else emit(render_signatures(groups))
+    run.finish()
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE.")
+@SOURCES
+@json_option
+@scope_options
 @source_options
+@common_options
 @click.pass_context
-def summarize(ctx, sources, fmt, output, offline, base):
-    """Summarise the threads of SOURCES: subject, dates, participants, crash reports, tree.
+def diffs(ctx, sources, as_json, whole_threads, all_threads, offline, base):
+    """Every diff in the messages of SOURCEs (every stored message when none is given):
+    posted, quoted at any depth or attached, with its files, +/- counts, hunks and the voice
+    that wrote it; damaged diffs (archive pages, wrapped lines) repaired and marked.
 
-    Example: threadminer summarize corpus/seed-thread/thread.mbox
+    Example: threadminer diffs fixtures/seed-page.txt --json
     """
-    store = open_store(ctx)
-    result = load_sources(ctx, store, sources, offline=offline, base=base)
-    order: dict[int, None] = {}
-    for loaded in result.loaded:
-        thread_id = store.thread_id_of(loaded.key)
-        if thread_id is not None:
-            order.setdefault(thread_id, None)
-    with errors_as_exit_codes():
-        if fmt == "json":
-            text = json.dumps([thread_record(store.thread_info(t), None) for t in order],
-                              ensure_ascii=False, indent=1)
-        else:
-            from .ghosts import thread_ghosts
-            from .report.text import render_overview
+    from .report.diffs import diff_records, render_diffs
 
-            from .analysis.traces import occurrences_in, signatures
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=whole_threads,
+                           all_threads=all_threads, default_all=True)
+    records = diff_records((items[0].source, diff) for ta, items in run.threads(selection, "diffs")
+                           for found in ta.diffs(ta.selected_keys(items)).values() for diff in found)
+    json_records(records) if as_json else emit(render_diffs(records))
+    run.finish()
 
-            parts = []
-            for thread_id in order:
-                thread = store.thread(thread_id)
-                crashes = signatures(occurrences_in((None, m) for m in store.thread_messages(thread_id)))
-                parts.append(render_overview(store.thread_info(thread_id), thread,
-                                             thread_ghosts(store, thread_id, thread), crashes))
-            text = "\n\n".join(parts)
-    if output:
-        from .report.files import write_text_atomic
 
-        with errors_as_exit_codes():
-            write_text_atomic(output, text + "\n")
+@cli.command()
+@SOURCES
+@json_option
+@click.option("--all", "all_threads", is_flag=True, help="Every thread in the store.")
+@source_options
+@common_options
+@click.pass_context
+def series(ctx, sources, as_json, all_threads, offline, base):
+    """Patch series in the threads of SOURCEs (every stored thread when none is given): each
+    revision with its patches, the trailers replies gave each patch, missing patches, the
+    revision `patches` exports by default, pull requests, and revisions linked across threads.
+
+    Example: threadminer series fixtures/seed-thread/thread.mbox
+    """
+    from .patches import lineage, thread_listing
+    from .report.series import render_series_text
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads,
+                           default_all=True)
+    threads = [(ta, items[0].source) for ta, items in run.threads(selection, "series")]
+    listings = [x for x in (thread_listing(ta, source) for ta, source in threads) if x["series"] or x["pull_requests"]]
+    if as_json:
+        emit_json({"threads": listings, "lineage": lineage(ta for ta, _ in threads)})
     else:
-        click.echo(text)
+        emit("\n\n".join(render_series_text(listing["series"]) for listing in listings) or "no patch series found")
+    run.finish()
+
+
+@cli.command()
+@SOURCES
+@click.option("-o", "--output", "outdir", metavar="DIR", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the .mbx and .cover files into (made if absent).")
+@click.option("--version", "-v", "version", type=int, help="Export this version (default: the latest).")
+@click.option("--all-versions", is_flag=True, help="Export every revision.")
+@click.option("--sloppy", is_flag=True, help="Also add trailers whose address is not their sender's (b4 --sloppy-trailers).")
+@click.option("--add-link", is_flag=True, help="Add a Link: https://patch.msgid.link/<id> to each patch (b4 -l).")
+@json_option
+@source_options
+@common_options
+@click.pass_context
+def patches(ctx, sources, outdir, version, all_versions, sloppy, add_link, as_json, offline, base):
+    """Write each patch series of SOURCEs as a git-am-ready .mbx (and its .cover), the
+    trailers replies gave (Reviewed-by, Acked-by, Tested-by, ...) added as b4 adds them.
+    Nothing is applied: run `git am` yourself.
+
+    Example: threadminer patches fixtures/seed-thread/thread.mbox -o /tmp/patches
+    """
+    from .patches import store_exports
+    from .report.mbx import render_patch_records, write_exports
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True)
+    exports = store_exports((ta for ta, _ in run.threads(selection, "series")), version, all_versions, sloppy,
+                            "https://patch.msgid.link/%s" if add_link else None)
+    with errors_as_exit_codes():
+        records = write_exports(exports, outdir)
+    emit_json({"series": records}) if as_json else emit(render_patch_records(records))
+    run.finish()
+
+
+@cli.command()
+@SOURCES
+@json_option
+@scope_options
+@source_options
+@common_options
+@click.pass_context
+def outcomes(ctx, sources, as_json, whole_threads, all_threads, offline, base):
+    """What became of each proposal in the threads of SOURCEs: patches, series, diffs in
+    replies and code suggestions, each with the outcomes reported about it (tested, reviewed,
+    applied, NAKed, superseded, ...), the verbatim evidence and the rule that recognised it.
+
+    The rules are a lexicon you can extend: THREADMINER_LEXICON or `[outcomes] lexicon` in
+    the config file names a TOML file merged over the shipped one.
+
+    Example: threadminer outcomes fixtures/seed-thread/thread.mbox
+    """
+    from .report.outcome_records import outcomes_object, render_outcomes
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
+    with errors_as_exit_codes():
+        found = [(items[0].source or None, ta.info, ta.outcomes()) for ta, items in run.threads(selection, "quotes", "traces")]
+    if as_json:
+        emit_json(outcomes_object(((src, info.root_message_id, props) for src, info, props in found),
+                                  sources[0] if len(sources) == 1 else None))
+    else:
+        emit(render_outcomes((info.root_message_id, info.subject, props) for _, info, props in found))
+    run.finish()
+
+
+@cli.command()
+@SOURCES
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (- for stdout).")
+@scope_options
+@source_options
+@common_options
+@click.pass_context
+def summarize(ctx, sources, fmt, output, whole_threads, all_threads, offline, base):
+    """Summarise the threads of SOURCEs: subject, dates, participants, crash reports, tree.
+
+    Example: threadminer summarize fixtures/seed-thread/thread.mbox
+    """
+    from .report.text import render_overview, thread_record
+
+    run = Run(ctx)
+    selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
+    parts = []
+    for ta, items in run.threads(selection):
+        crashes = ta.crash_signatures()
+        parts.append(thread_record(ta.info, items[0].source) if fmt == "json"
+                     else render_overview(ta.info, ta.tree, ta.ghosts(), crashes))
+    text = json.dumps(parts, ensure_ascii=False, indent=1) if fmt == "json" else "\n\n".join(parts)
+    write_output(output, text, run.store())
+    run.finish()
 
 
 def main() -> None:
     """Entry point: run the CLI, turning any escaped exception into one line and exit 2."""
+    # SIGTERM unwinds like Ctrl-C, so temporary downloads and half-written files are removed.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -411,11 +609,19 @@ def main() -> None:
     except MemoryError:
         click.echo("Error: out of memory", err=True)
         sys.exit(2)
+    except RecursionError:
+        click.echo("Error: input nested too deeply to analyse", err=True)
+        sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - the contract: one line, never a traceback
         if os.environ.get("THREADMINER_DEBUG"):
             raise
+        import sqlite3
+
+        if isinstance(exc, sqlite3.DatabaseError):
+            click.echo(f"Error: the store is damaged ({printable(str(exc))})", err=True)
+            sys.exit(2)
         message = str(exc).splitlines()[0] if str(exc) else ""
-        click.echo(f"Error: internal error ({type(exc).__name__}: {message}); "
-                   "set THREADMINER_DEBUG=1 for details", err=True)
+        click.echo(printable(f"Error: internal error ({type(exc).__name__}: {message}); "
+                             "set THREADMINER_DEBUG=1 for details"), err=True)
         sys.exit(2)
     sys.exit(0)

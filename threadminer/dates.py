@@ -149,4 +149,5 @@ def iso(dt: datetime | None) -> str | None:
 def from_iso(value: str | None) -> datetime | None:
     if not value:
         return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    # fromisoformat is a C parser, far faster than strptime on the store's many dates.
+    return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)

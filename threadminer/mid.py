@@ -124,3 +124,25 @@ def derived_mid(*parts: str | bytes) -> str:
         digest.update(part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part)
         digest.update(b"\0")
     return f"{digest.hexdigest()[:24]}@threadminer.invalid"
+
+
+# A Message-ID given on the command line: local@domain, optionally in angle brackets.
+RE_MSGID_ARG = re.compile(r"^<?([^\s<>/@]+(?:/[^\s<>/@]+)*@[^\s<>@/]+)>?$")
+
+
+def message_id_argument(text: str) -> str | None:
+    """The Message-ID a command-line argument names ("<id>" or "id"), or None."""
+    match = RE_MSGID_ARG.match(text.strip())
+    return match.group(1) if match else None
+
+
+# public-inbox's mid_escape leaves these unescaped in URLs; "/" becomes %2F.
+URL_SAFE = "!$&'()*+,;=:@"
+LORE_REDIRECT = "https://lore.kernel.org/r/"
+
+
+def archive_url(mid: str, base: str = LORE_REDIRECT) -> str:
+    """The URL of a message in a public-inbox archive (lore's /r/ finds it in any list)."""
+    from urllib.parse import quote
+
+    return base + quote(mid, safe=URL_SAFE)

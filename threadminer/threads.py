@@ -93,6 +93,22 @@ class Thread:
         return [n for n, _ in self.walk() if n.ghost]
 
 
+@dataclass(frozen=True)
+class ThreadInfo:
+    """One row of the thread list: a stored thread's root, subject, size, people and span."""
+
+    thread_id: int
+    root_key: str
+    root_message_id: str
+    subject: str
+    messages: int
+    message_ids: tuple[str, ...]
+    participants: tuple[str, ...]
+    first_date: datetime | None
+    last_date: datetime | None
+
+
+
 def subject_key(subject: str) -> str:
     """A subject with reply prefixes and list tags removed, case and spacing folded.
 
@@ -287,9 +303,16 @@ def build_threads(summaries: Iterable[Summary]) -> list[Thread]:
         if key in nodes:
             continue
         nodes[key] = Node(key, mid, parent.get(key), rule.get(key), True, None)
+    return assemble(nodes)
+
+
+def assemble(nodes: dict[str, Node]) -> list[Thread]:
+    """Threads from linked nodes (each knows its parent): children ordered by date, a ghost
+    without children dropped, threads ordered by their first message. `build_threads` ends
+    here, and so does reading a stored tree back."""
     children: dict[str, list[str]] = {}
     for key, node in nodes.items():
-        if node.parent is not None:
+        if node.parent is not None and node.parent in nodes:
             children.setdefault(node.parent, []).append(key)
 
     def order(key: str) -> tuple[datetime, str]:
@@ -305,7 +328,7 @@ def build_threads(summaries: Iterable[Summary]) -> list[Thread]:
         kids.sort(key=order)
     threads: list[Thread] = []
     for key, node in nodes.items():
-        if node.parent is not None:
+        if node.parent is not None and node.parent in nodes:
             continue
         if node.ghost and not children.get(key):
             continue
@@ -340,17 +363,3 @@ class _UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.up[max(ra, rb)] = min(ra, rb)
-
-
-def render_tree(thread: Thread, label=None) -> str:
-    """The thread as indented text, one node a line (used by `show` and by tests)."""
-    lines = []
-    for node, depth in thread.walk():
-        if label is not None:
-            text = label(node)
-        elif node.ghost:
-            text = f"[missing] <{node.message_id}>"
-        else:
-            text = f"<{node.message_id}>"
-        lines.append("  " * depth + text)
-    return "\n".join(lines)

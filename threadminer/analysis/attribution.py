@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..dates import MONTHS, ZONES, parse_date
-from ..people import Person, deobfuscate_address, parse_person
+from ..people import deobfuscate_address, parse_person
 
 # Month names beyond English that attribution lines use (German, French, Spanish, Dutch).
 MONTH_WORDS = dict(MONTHS)
@@ -126,10 +126,6 @@ class Attribution:
     date: AttributionDate | None
     form: str  # "on-wrote", "apple", "wrote", "writes", "quoting", "star", "header-block", "cjk"
 
-    @property
-    def person(self) -> Person:
-        return Person(self.name, self.email)
-
 
 def _clean(text: str) -> str:
     return SPACES.sub(" ", text).strip()
@@ -226,7 +222,7 @@ NAME_PARTICLES = frozenset("de da del della der den di du la le van von ten ter 
 NOT_NAMES = frozenset("""i you he she we they it this that someone somebody everyone who which also and but so
     as if when then there here what previously earlier above below patch commit message mail email thread
     reply original linus's my your his her our their the one someone's already quoted cover letter""".split())
-RE_EMAIL = re.compile(r"[\w.+=-]+(?:@|\s+at\s+)[\w-]+(?:\.[\w-]+)+")
+RE_EMAIL = re.compile(r"(?<![\w.+=-])[\w.+=-]++(?:@|\s++at\s++)[\w-]++(?:\.[\w-]++)++")
 
 
 def looks_like_name(name: str) -> bool:
@@ -257,10 +253,10 @@ def _person(text: str, loose: bool = False) -> tuple[str, str] | None:
     the text is not a person. `loose` (after a parsed date, where the form leaves no doubt)
     also takes lower-case names such as "kernel test robot"."""
     text = _clean(text).strip(",").strip()
-    text = re.sub(r"\s+via\s+\S+(?:\s+\S+)?$", "", text)  # "Name via BPF", "Name via B4 Relay"
+    text = re.sub(r"(?<!\s)\s++via\s++\S++(?:\s++\S++)?+$", "", text)  # "Name via BPF", "Name via B4 Relay"
     if not text:
         return None
-    m = re.fullmatch(r"(.*?)\s*[<(\[]\s*(" + RE_EMAIL.pattern + r")\s*[>)\]]", text)
+    m = re.fullmatch(r"(.*?)(?<!\s)\s*+[<(\[]\s*+(" + RE_EMAIL.pattern + r")\s*+[>)\]]", text)
     if m:
         name = m.group(1).strip().strip('"').strip("'")
         if name and not looks_like_name(name):
@@ -278,19 +274,25 @@ def _person(text: str, loose: bool = False) -> tuple[str, str] | None:
 VERBS = (r"wrote|writes|said|says|a\s+écrit|a\s+ecrit|schrieb|escribió|escreveu|ha\s+scritto|schreef|"
          r"skrev|napisał|kirjoitti|написал|написала")
 OPENERS = r"On|Le|Am|El|Em|Il|Op|Den|Dne|W\s+dniu|Pada"
-RE_ON_WROTE = re.compile(rf"^(?P<opener>{OPENERS})\s+(?P<mid>.+?)\s*(?:{VERBS})\s*:?\s*$", re.I)
+# (A lazy part ends on a non-space and the spaces after it are possessive: lazy text then
+# optional spaces would rescan every run of spaces, quadratic on a line of blanks.)
+RE_ON_WROTE = re.compile(rf"^(?P<opener>{OPENERS})\s++(?P<mid>.*?\S)\s*+(?:{VERBS})\s*+:?+\s*+$", re.I)
 # Apple Mail: "On Sep 30, 2022, at 1:28 PM, Name <addr> wrote:", written as the first line
 # *inside* the quote it introduces (so at depth d it names the depth-d voice).
 RE_APPLE = re.compile(r"^On [A-Z][a-z]{2,8} \d{1,2}, \d{4}, at \d{1,2}:\d{2}")
-RE_WROTE = re.compile(rf"^(?P<who>.+?)\s+(?:{VERBS})\s*:\s*$", re.I)
+RE_WROTE = re.compile(rf"^(?P<who>.*?\S)\s++(?:{VERBS})\s*+:\s*+$", re.I)
 # German: "Am 12.03.24 um 10:15 schrieb Name:" (the name after the verb).
-RE_AM_SCHRIEB = re.compile(r"^Am\s+(?P<date>.+?)\s+schrieb\s+(?P<who>.+?)\s*:\s*$")
-RE_QUOTING = re.compile(r"^Quoting\s+(?P<who>.+?)\s*(?:\((?P<date>[^()]*\d[^()]*)\))?\s*:?\s*$")
-RE_STAR = re.compile(r"^\*\s+(?P<who>.+?)\s*\[(?P<date>[^\]]+)\]\s*:\s*$")
+RE_AM_SCHRIEB = re.compile(r"^Am\s++(?>(?P<date>.*?\S)\s++schrieb\s++)(?P<who>.*?\S)\s*+:\s*+$")
+RE_QUOTING = re.compile(r"^Quoting\s++(?P<who>.*?\S)\s*+(?:\((?P<date>[^()\d]*+\d[^()]*+)\))?+\s*+:?+\s*+$")
+RE_STAR = re.compile(r"^\*\s++(?P<who>.*?\S)\s*+\[(?P<date>[^\[\]]++)\]\s*+:\s*+$")
 # Gmail in Chinese: "Name <addr> 于2022年10月20日周四 09:27写道：".
-RE_CJK_WROTE = re.compile(r"^(?P<who>.+?)\s*于\s*(?P<date>\d{4}年.+?)\s*写道\s*[:：]\s*$")
+# (The name ends at the first "于" a date follows; the line's end decides the rest, so trying
+# later ones, each rereading the line, could never help.)
+RE_CJK_WROTE = re.compile(r"^(?>(?P<who>.*?\S)\s*+于(?=\s*+\d{4}年))\s*+(?P<date>\d{4}年.*?\S)"
+                          r"\s*+写道\s*+[:：]\s*+$")
 # Gmail in Japanese: "2024年7月31日(水) 22:16 Name <addr>:".
-RE_CJK_DATE_FIRST = re.compile(r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日\S*\s+\d{1,2}:\d{2})\s+(?P<who>.+?)\s*[:：]\s*$")
+RE_CJK_DATE_FIRST = re.compile(r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日\S*+\s++\d{1,2}:\d{2})"
+                               r"\s++(?P<who>.*?\S)\s*+[:：]\s*+$")
 
 
 def _split_date_person(mid: str, day_first: bool) -> tuple[AttributionDate | None, tuple[str, str]] | None:
@@ -313,7 +315,7 @@ def _split_date_person(mid: str, day_first: bool) -> tuple[AttributionDate | Non
     if ", " in mid:
         head, tail = mid.rsplit(", ", 1)
         who = _person(tail)
-        if who is not None and re.search(r"\b(?:19|20)\d\d\b|\d+[/.-]\d+|\d{1,2}:\d{2}", head):
+        if who is not None and re.search(r"\b(?:19|20)\d\d\b|(?<!\d)\d++[/.-]\d|\d{1,2}:\d{2}", head):
             return None, who
     return None
 
@@ -364,20 +366,32 @@ def parse_attribution(text: str) -> Attribution | None:
     return None
 
 
+RE_OPENS = re.compile(rf"^(?:{OPENERS})\s+\S")
+# The last word of each verb in VERBS, for a cheap first look.
+VERB_ENDINGS = tuple({v.split("\\s+")[-1] for v in VERBS.split("|")})
+RE_ENDS = re.compile(rf"(?:{VERBS})\s*+:?+\s*+$|写道\s*+[:：]$", re.I)
+# Every line of every body is asked; the verb and its colon sit in the last characters.
+ENDING_CHARS = 40
+
+
 def could_start_attribution(line: str) -> bool:
     """True for the first half of an attribution wrapped over two lines ("On Mon, ... PM Name")."""
     if len(line) > 300:
         return False
     line = _clean(line)
-    return bool(re.match(rf"^(?:{OPENERS})\s+\S", line)) and not RE_ON_WROTE.match(line) and len(line) < 200
+    return bool(RE_OPENS.match(line)) and not RE_ON_WROTE.match(line) and len(line) < 200
 
 
 def could_end_attribution(line: str) -> bool:
     """True for a line that ends an attribution ("... wrote:", "<addr> wrote:", "...写道：")."""
     if len(line) > 300:
         return False
+    # Every line of every body is asked: most end neither in a colon nor in a verb.
+    tail = line.rstrip(" \t\u00a0\u202f").lower()
+    if not tail.endswith((":", "：")) and not tail.endswith(VERB_ENDINGS) and "quoting" not in tail[:12]:
+        return False
     line = _clean(line)
-    return bool(re.search(rf"(?:{VERBS})\s*:?\s*$|写道\s*[:：]$", line, re.I)) or bool(RE_AM_SCHRIEB.match(line)) or bool(
+    return bool(RE_ENDS.search(line[-ENDING_CHARS:])) or bool(RE_AM_SCHRIEB.match(line)) or bool(
         RE_QUOTING.match(line) or RE_STAR.match(line) or RE_CJK_DATE_FIRST.match(line))
 
 

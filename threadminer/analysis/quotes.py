@@ -12,8 +12,8 @@ With a `ThreadContext` (the other messages of the thread), each voice's
 senders, by matching the quoted text against the messages' own (unquoted) text with all
 whitespace removed (so re-wrapping, Gmail's dropped trailing spaces and tabs turned to
 spaces do not matter), then by the In-Reply-To chain. A voice whose message is not in the
-thread keeps the Message-ID the headers give for it, if any: it is a ghost, and
-`ghost_voices` lists what is known of it.
+thread keeps the Message-ID the headers give for it, if any: it is a ghost (see
+`ghosts.py`).
 
 Line numbers are 1-based over ``msg.body.split("\\n")`` (a final newline ends the last line,
 it does not start a new one). Segment text is the lines with their quote markers removed.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -31,21 +30,22 @@ from typing import Iterable
 
 from .attribution import (Attribution, could_end_attribution, could_start_attribution, is_block_start,
                           parse_attribution, parse_header_block)
-from ..errors import NotFound
-from .lines import RE_MARKERS, Line, body_lines, split_body
+from .context import ThreadContext, normalise
+from .lines import Line, body_lines
 from ..message import RE_FOOTER_WORDS, Message
-from ..people import Person, name_key
 
 # Lines that stand for an elided part of a quote.
 RE_SNIP = re.compile(r"^\s*(?:\[\s*(?:\.\.\.|…|snip(?:ped)?|trimmed|cut)[^\]]*\]|<\s*snip\w*\s*>|\.{3,}|…|"
                      r"-+\s*snip\s*-+|\(snip\))\s*$", re.I)
 RE_FOOTER_RULE = re.compile(r"^_{20,}\s*$")
-RE_WS = re.compile(r"\s+")
 # A quoted line the mailer re-wrapped is usually at least this long (most wrap at 72-80).
 REWRAP_MIN_PREVIOUS = 60
 REWRAP_WIDTH = 72
 # Shortest quoted text (whitespace removed) worth matching against other messages.
 MIN_MATCH_CHARS = 20
+
+# Bump when the trees this module builds change (the store recomputes cached ones).
+VERSION = 1
 
 TEXT, ATTRIBUTION, HEADER, SIGNATURE, QUOTED_SIGNATURE, FOOTER = (
     "text", "attribution", "header", "signature", "quoted-signature", "footer")
@@ -177,18 +177,21 @@ def _next_nonblank(lines: list[Line], start: int, limit: int = 3) -> int | None:
 def _attribution_at(lines: list[Line], depths: list[int], i: int) -> tuple[Attribution, int] | None:
     """(attribution, lines it spans) starting at line i, when a deeper quote follows it."""
     depth = depths[i]
+    # Only a line a deeper quote follows can be an attribution: most lines end here, before
+    # any pattern is tried.
+    deeper = [span for span in (1, 2) if (after := _next_nonblank(lines, i + span)) is not None
+              and depths[after] > depth]
+    if not deeper:
+        return None
     line = lines[i]
     spans: list[int] = []
-    if (i + 1 < len(lines) and depths[i + 1] == depth and lines[i + 1].markers == line.markers
-            and not lines[i + 1].blank and could_start_attribution(line.content)
-            and could_end_attribution(lines[i + 1].content)):
+    if (2 in deeper and i + 1 < len(lines) and depths[i + 1] == depth and lines[i + 1].markers == line.markers
+            and not lines[i + 1].blank and could_end_attribution(lines[i + 1].content)
+            and could_start_attribution(line.content)):
         spans.append(2)  # wrapped over two lines: "On <date> Name" / "<addr> wrote:"
-    if could_end_attribution(line.content):
+    if 1 in deeper and could_end_attribution(line.content):
         spans.append(1)
     for span in spans:
-        after = _next_nonblank(lines, i + span)
-        if after is None or depths[after] <= depth:
-            continue
         text = " ".join(x.content.strip() for x in lines[i:i + span])
         att = parse_attribution(text)
         if att is not None:
@@ -336,110 +339,6 @@ def _segments(lines: list[Line], marks: list[tuple[int, int, str]]) -> list[Segm
     return segments
 
 
-# --- the thread around a message ---------------------------------------------------------
-
-def normalise(text: str) -> str:
-    """Text with all whitespace removed, for matching quotes against their source: blind to
-    re-wrapping, trailing spaces, tabs turned into spaces and lost indentation."""
-    return RE_WS.sub("", unicodedata.normalize("NFC", text))
-
-
-def own_text(body: str) -> str:
-    """The unquoted lines of a body (what its author wrote, attribution lines included)."""
-    return "\n".join(raw for raw in split_body(body) if not RE_MARKERS.match(raw))
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-class ThreadContext:
-    """The messages of one thread that quotes may come from, with the senders' names.
-
-    Build it once per thread (`from_store`) and pass it to `parse` for every message of
-    the thread: the normalised own text of each message is computed on first use.
-    """
-
-    def __init__(self, messages: Iterable[Message], ghost_ids: Iterable[str] = ()):
-        self.messages: dict[str, Message] = {}
-        for msg in messages:
-            self.messages.setdefault(msg.message_id, msg)
-        self.ghost_ids = frozenset(ghost_ids) - set(self.messages)
-        self._own: dict[str, str] = {}
-        senders: dict[str, Person] = {}
-        for msg in self.messages.values():
-            key = msg.author.email or name_key(msg.author.name)
-            if key:
-                senders.setdefault(key, msg.author)
-        self.senders: tuple[Person, ...] = tuple(senders.values())
-
-    @classmethod
-    def from_store(cls, store, thread_id: int) -> "ThreadContext":
-        """The context of a stored thread (its messages and the ghosts of its tree)."""
-        messages = list(store.thread_messages(thread_id))
-        try:
-            ghosts = [node.message_id for node in store.thread(thread_id).ghosts]
-        except NotFound:  # a thread with no stored message left has no tree
-            ghosts = []
-        return cls(messages, ghosts)
-
-    def message(self, message_id: str | None) -> Message | None:
-        return self.messages.get(message_id) if message_id else None
-
-    def own(self, message_id: str) -> str:
-        """The normalised own text of a message of the thread."""
-        text = self._own.get(message_id)
-        if text is None:
-            msg = self.messages[message_id]
-            parts = [own_text(msg.body)] + [a.text for a in msg.attachments]
-            text = normalise("\n".join(parts))
-            self._own[message_id] = text
-        return text
-
-    def sender(self, name: str, email: str) -> Person | None:
-        """The thread's sender an attribution names, when exactly one fits."""
-        if email:
-            for person in self.senders:
-                if person.email and person.email.lower() == email.lower():
-                    return person
-        if not name:
-            return None
-        exact = [p for p in self.senders if p.name and _fold(name_key(p.name)) == _fold(name_key(name))]
-        if len(exact) == 1:
-            return exact[0]
-        loose = [p for p in self.senders if person_matches(name, "", p)]
-        return loose[0] if len(loose) == 1 else None
-
-
-def person_matches(name: str, email: str, person: Person) -> bool:
-    """Could the attribution's name/address be `person`? Address equality, the same name
-    (case and accents folded), the first name with the last name or its initials ("Greg KH" for
-    Greg Kroah-Hartman), a first name alone, or a word that is the address's local part
-    ("Willy" for willy@infradead.org)."""
-    if email and person.email and email.lower() == person.email.lower():
-        return True
-    if not name:
-        return False
-    a = _fold(name_key(name)).replace(".", " ").split()
-    b = _fold(name_key(person.name)).split() if person.name else []
-    local = person.email.split("@")[0].lower() if person.email else ""
-    if a and b and a == b:
-        return True
-    if len(a) == 1:
-        word = a[0]
-        if local and (word == local or word == local.split(".")[0] and len(word) > 2):
-            return True
-        return bool(b) and word == b[0] and len(word) > 2  # "Dave wrote:"
-    if len(a) >= 2 and b and len(b) >= 2 and a[0] == b[0]:
-        last_a, last_b = a[-1], b[-1]
-        if last_a == last_b or last_a.replace("-", "") == "".join(p[0] for p in last_b.split("-")):
-            return True
-    if local and "".join(a) == local.replace(".", "").replace("_", ""):
-        return True  # "zhaoyang.huang" written as a name
-    return False
-
-
 # --- resolving sources -------------------------------------------------------------------
 
 def _chunks(text: str) -> list[str]:
@@ -481,7 +380,6 @@ def _resolve(msg: Message, context: ThreadContext | None, drafts: list[_VoiceDra
             sources[first[0].index] = msg.in_reply_to
         return sources
     me = context.message(msg.message_id) or msg
-    others = [mid for mid in context.messages if mid != msg.message_id]
     for draft in drafts[1:]:
         att = draft.attribution
         parent_source = sources[draft.parent] if draft.parent is not None else None
@@ -493,20 +391,22 @@ def _resolve(msg: Message, context: ThreadContext | None, drafts: list[_VoiceDra
         def author_ok(mid: str) -> bool:
             if not named:
                 return True
-            return person_matches(att.name, att.email, context.messages[mid].author)  # type: ignore[union-attr]
+            return context.is_by(mid, att.name, att.email)  # type: ignore[union-attr]
 
         found: str | None = None
         total = sum(len(c) for c in chunks)
         # Messages the attribution's name and date fit.
         hits: list[str] = []
         if named and att.date is not None:
-            hits = [m for m in others if author_ok(m) and att.date.matches(context.messages[m].date)]
+            hits = [m for m in context.sent_by(att.name, att.email, att.date.candidates)
+                    if m != msg.message_id and att.date.matches(context.messages[m].date)]
         # Messages whose own text holds the quoted text: ancestors first, then any.
         scores: dict[str, int] = {}
         if chunks:
             scores = _text_scores(chunks, context, [m for m in dict.fromkeys(chain + hits) if m in context.messages])
             if max(scores.values(), default=0) < total / 2:
-                scores.update(_text_scores(chunks, context, [m for m in others if m not in scores]))
+                rest = [m for m in context.text_candidates(chunks, exclude=msg.message_id) if m not in scores]
+                scores.update(_text_scores(chunks, context, rest))
         top = max(scores.values(), default=0)
         # 1. Name and date, confirmed by the text when it can be; a date that fits by chance
         # (an unknown zone leaves a few candidates) yields to text that clearly fits elsewhere.
@@ -575,29 +475,3 @@ def parse(msg: Message, context: ThreadContext | None = None) -> QuoteTree:
         voices.append(Voice(draft.index, draft.depth, draft.parent, author, date, source,
                             att.text if att else None))
     return QuoteTree(msg.message_id, msg.author.display or None, msg.date, tuple(voices), tuple(segments))
-
-
-@dataclass(frozen=True)
-class GhostVoice:
-    """A quoted voice whose message is not in the thread: what the quote tells of it."""
-
-    voice: int
-    message_id: str | None
-    author: str | None
-    date: datetime | None
-    attribution: str | None
-    text: str
-
-
-def ghost_voices(tree: QuoteTree, context: ThreadContext) -> list[GhostVoice]:
-    """The voices of `tree` whose message the thread does not hold, with their text."""
-    out = []
-    for voice in tree.voices[1:]:
-        if voice.source_message_id and voice.source_message_id in context.messages:
-            continue
-        text = tree.text_of(voice.index)
-        if not text.strip():
-            continue
-        out.append(GhostVoice(voice.index, voice.source_message_id, voice.author, voice.date,
-                              voice.attribution, text))
-    return out

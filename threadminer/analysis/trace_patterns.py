@@ -61,10 +61,17 @@ RE_GLUED_PREFIX = re.compile(r"^(?:.{0,40}? login: |[^\s\[]{0,40}[#$%>] ?|\*\* \
 #   2018/01/09 14:28:48 BUG: memory leak
 RE_CONSOLE_PREFIX = re.compile(r"^\s*(?:(?:[\w.\-]+(?: [\w.\-:]+)?: ){1,3}|\[ |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )$")
 
+# A console line glued onto the end of another (two CPUs printing at once, a lost newline):
+# the header follows a timestamp in the middle of the line. Read on the last 80 characters
+# before the keyword.
+#   [   92.39] ------------[ cut here ]------------ [   92.40] WARNING: CPU: 0 PID: 1 at ...
+#   [  387.81] audit: type=1326 audit(1486238739.637:135): [  387.82] general protection fault: 0000
+RE_GLUED_CONSOLE = re.compile(r"\[ *\d+\.\d+\](?:\[ *[CT]\d+\])? ?(?:\[ |(?:[\w.\-]+(?: [\w.\-:]+)?: ){0,3})$")
+
 # A dev_printk prefix: driver then device name (the device name holds a digit).
 #   usb 5-1: WARNING: ath10k USB support is incomplete, don't expect anything to work!
 #   ath10k_pci 0000:01:00.0: WARNING: ...
-RE_DEVICE_PREFIX = re.compile(r"^\s*[\w\-]+ [\w\-:.]*\d[\w\-:.]*: $")
+RE_DEVICE_PREFIX = re.compile(r"^\s*+[\w\-]++ (?=[\w\-:.]*?\d)[\w\-:.]*: $")
 
 # --- Frames --------------------------------------------------------------------------------
 
@@ -81,7 +88,7 @@ RE_DEVICE_PREFIX = re.compile(r"^\s*[\w\-]+ [\w\-:.]*\d[\w\-:.]*: $")
 #    ([<000000000012345a>] foo+0x1c/0x30)
 #    kvm_vcpu_ioctl+0x3e0/0x7a0 [kvm 1a2b3c4d5e6f]
 RE_FRAME = re.compile(
-    r"^\s*\(?(?P<pcs>(?:\[<?(?:0x)?[0-9a-f]{6,}>?\] ?){0,2})\s*(?P<unreliable>\? )?"
+    r"^\s*+\(?(?P<pcs>(?:\[<?(?:0x)?[0-9a-f]{6,}+>?\] ?){0,2})\s*+(?P<unreliable>\? )?"
     r"(?P<function>[A-Za-z_$][\w$.]*)"
     r"(?:\+0x(?P<offset>[0-9a-f]+)/0x(?P<size>[0-9a-f]+))?"
     r"(?: \[(?P<module>[\w\-]+)(?: [0-9a-f]+)?\])?\)?"
@@ -112,9 +119,9 @@ RE_TRACE_MARKER = re.compile(r"^\s*</?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>\s*$")
 #   CPU: 0 UID: 0 PID: 5832 Comm: syz.2.15 Tainted: G        W          6.13.0-rc3-syzkaller #0
 #   CPU: 1 PID: 3579 Comm: test_write Tainted: G D W 6.1.0-rc1-dgc+ #1618
 #   CPU: 784 PID: 77071 Comm: stress-ng Kdump: loaded Not tainted 5.14.0-55.el9.ppc64le #1
-RE_CPU_LINE = re.compile(r"\bCPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.*?)(?: Kdump: loaded)?"
-                         r"(?: (?:Not tainted|Tainted: (?P<taint>[A-Z](?:[A-Z ]*[A-Z])?))(?:\s+(?P<kernel>\d[^\s]*))?"
-                         r"| *$)")
+RE_CPU_LINE = re.compile(r"\bCPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>(?:.*?\S)?)"
+                         r"(?: Kdump: loaded)?(?: (?:Not tainted|Tainted: (?P<taint>[A-Z](?:[A-Z ]*[A-Z])?))"
+                         r"(?:\s+(?P<kernel>\d\S*+))?| *+$)")
 
 # The kernel version printed alone (hung task reports, RCU stall task dumps).
 #         Not tainted 6.1.0-rc1-dgc+ #1618
@@ -123,7 +130,7 @@ RE_TAINT_LINE = re.compile(r"^\s*(?:Not tainted|Tainted: (?P<taint>[A-Z](?:[A-Z 
 
 # The machine.
 #   Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.0-debian-1.16.0-4 04/01/2014
-RE_HARDWARE = re.compile(r"^\s*Hardware name: (?P<hardware>.+?)\s*$")
+RE_HARDWARE = re.compile(r"^\s*+Hardware name: (?P<hardware>.*?\S)\s*+$")
 
 # The faulting instruction pointer, on x86 (RIP/EIP/IP), arm64 (pc :), arm (PC is at),
 # powerpc (NIP) and s390 (Krnl PSW).
@@ -144,8 +151,8 @@ RE_RIP = re.compile(r"^\s*(?:[RE]?IP: (?:[0-9a-f]{4}:)?(?:\[<[0-9a-f]+>\] )?|pc 
 #   MSR:  00009000 <EE,ME>  CR: 88000422  XER: 20000000
 #   GPR00: c00150e4 c3091ec0 c2d9e000 00000000 c3091ef8 00000000 00000000 00000000
 #   Stack: ffff88003e4b3d68 ffffffff8112f3e0 0000000000000000 ffff88003e4b3da8
-RE_REGISTERS = re.compile(r"^\s*(?:(?!Fixes|Commit|Link|Closes)[A-Za-z][\w]{0,7}\s*:\s*[0-9a-fx]{4,}\b|"
-                          r"(?:\s*[0-9a-f]{8,16}){4,}\s*$)")
+RE_REGISTERS = re.compile(r"^\s*+(?:(?!Fixes|Commit|Link|Closes)[A-Za-z]\w{0,7}+\s*+:\s*+[0-9a-fx]{4,}+\b|"
+                          r"(?:[0-9a-f]{8,16}+(?!\w)\s*+){4,}+$)")
 
 # --- Lines that belong to a report (so a blank line before them does not end it) -----------
 
@@ -223,5 +230,5 @@ RE_WORD = re.compile(r"[A-Za-z]{2,}")
 #   executing program
 #   [pid  3610] mkdir("/dev/binderfs", 0777) = 0
 #   2018/02/19 19:56:25 executing program 7:
-RE_STANDALONE = re.compile(r"^(?:executing program|\[pid +\d+\]|syzkaller login|\S+@\S+[:~#$]|"
+RE_STANDALONE = re.compile(r"^(?:executing program|\[pid +\d+\]|syzkaller login|[^\s@]++@[^\s:~#$]++[:~#$]|"
                            r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )")

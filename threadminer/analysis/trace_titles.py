@@ -18,18 +18,61 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from .symbols import demangle
+
 
 # Placeholders the rules are written with.
 PC = r"\[\<?(?:0x)?[0-9a-f]+\>?\]"
 FUNC = r"([a-zA-Z0-9_]+)(?:\.|\+)"
-SRC = r"([a-zA-Z0-9\-_/.]+\.[a-z]+:[0-9]+)"
+# (Starts only where a path can start: tried inside a long run, it would rescan the run.)
+SRC = r"(?<![a-zA-Z0-9\-_/.])([a-zA-Z0-9\-_/.]+\.[a-z]+:[0-9]+)"
+
+
+# The task name in a hung-task header: up to 100 characters, a line break included (a
+# console may cut the header after "INFO: task ").
+TASK = r"[\s\S]{0,100}?"
+# "Any lines, then": how rule regexes reach a later line of the report.
+LINE_LOOP = r"(?:.*\n)+?"
 
 
 def rx(pattern: str) -> re.Pattern[str]:
-    """A rule regex with {{PC}}, {{FUNC}}, {{SRC}} and {{ADDR}} filled in."""
+    """A rule regex with {{PC}}, {{FUNC}}, {{SRC}}, {{ADDR}} and {{TASK}} filled in.
+
+    With two "any lines" loops, the first is made atomic: the earliest line it can stop at
+    leaves the most lines for the second, so backtracking into it (quadratic in the report's
+    lines when the second part fails) can never find a match it missed."""
     pattern = (pattern.replace("{{ADDR}}", "0x[0-9a-f]+").replace("{{PC}}", PC)
-               .replace("{{FUNC}}", FUNC).replace("{{SRC}}", SRC))
+               .replace("{{FUNC}}", FUNC).replace("{{SRC}}", SRC).replace("{{TASK}}", TASK))
+    first, last = pattern.find(LINE_LOOP), pattern.rfind(LINE_LOOP)
+    if first != last:
+        pattern = pattern[:first] + "(?>" + pattern[first:last] + ")" + pattern[last:]
     return re.compile(pattern)
+
+
+_LOOP_HEADS: dict[re.Pattern[str], re.Pattern[str] | None] = {}
+
+
+def first_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """`pattern.search(text)` in linear time for a rule with an "any lines" loop.
+
+    `search` retries the loop from every place the part before it matches, each try reading
+    to the end of the report. But what the loop needs is a later line, and a later start
+    only has fewer of them: if the first place fails, every later one does. So only the
+    first place is tried."""
+    if pattern not in _LOOP_HEADS:
+        cut = pattern.pattern.find(LINE_LOOP)
+        head = None
+        if cut > 0:
+            try:
+                head = re.compile(pattern.pattern[:cut], pattern.flags)
+            except re.error:
+                head = None
+        _LOOP_HEADS[pattern] = head
+    head = _LOOP_HEADS[pattern]
+    if head is None:
+        return pattern.search(text)
+    m = head.search(text)
+    return pattern.match(text, m.start()) if m else None
 
 
 # riscv prints its stack after show_regs() with no heading: this, the last register line, is one.
@@ -38,9 +81,15 @@ RISCV_STACK_START = re.compile(r"status: [0-9a-f]{16} badaddr: [0-9a-f]{16} caus
 # Call Trace heading of their own.
 STACK_STARTS = (re.compile(r"Call (?:T|t)race"), re.compile(r"Allocated:"), re.compile(r"Allocated by task [0-9]+:"),
                 re.compile(r"Freed:"), re.compile(r"Freed by task [0-9]+:"),
-                re.compile(r"[^k] backtrace(?: \(crc [0-9a-fA-F]*\))?:"), re.compile(r"Backtrace:"),
+                # (At a line's start too: mail loses the indentation kmemleak prints.)
+                re.compile(r"(?:^ ?|[^k] )backtrace(?: \(crc [0-9a-fA-F]*\))?:"), re.compile(r"Backtrace:"),
                 re.compile(r"Uninit was stored to memory at"), RISCV_STACK_START)
 RE_STACK_START = re.compile("|".join(p.pattern for p in STACK_STARTS))
+
+# A Go runtime's dump after "fatal error:" or "panic:": goroutines and their frames.
+#   goroutine 1 [running]:
+#   runtime.throw({0x4772bc?, 0x20000?})
+GO_TRACEBACK = re.compile(r"(?m)^\s*goroutine \d+ \[|^\s*runtime\.\w+\(")
 
 # A step of a stack recipe that means: read frames from here on.
 PARSE = re.compile(r"(?!)")
@@ -106,7 +155,7 @@ SKIP_ALWAYS = (
     "print_tainted", "xas_(?:start|load|find)", "find_lock_entries", "truncate_inode_pages_range",
     "__phys_addr", "__fortify_report", "cleanup_srcu_struct", "rhashtable_lookup",
     "extract_(user|iter)_to_sg", "drop_nlink", "^get_taint$", "^put_device$", "lock_timer_base",
-    "__timer_delete_sync", "sk_stop_timer_sync", "__mod_timer", "fast_dput", "dput",
+    "__timer_delete_sync", "sk_stop_timer_sync", "__mod_timer", "fast_dput", "dput", "mark_buffer_dirty",
 )
 
 # Syscall-entry prefixes that differ by architecture and kernel version: the title uses the
@@ -206,6 +255,9 @@ class Rule:
     # The group holding the function the header line itself names ("WARNING: ... at f.c:1 func+0x1/0x2"):
     # when the stack gives no frame, an alt title with it lets a quoted excerpt meet the full report.
     header_frame: int | None = None
+    # A report only when its text holds this (a Go runtime error's goroutine dump: a compiler
+    # prints "fatal error:" too).
+    needs: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +274,12 @@ class Header:
     # Its line alone is a report: a kernel message people paste on its own ("Kernel panic -
     # not syncing: VFS: Unable to mount root fs"), never written by hand.
     alone: bool = False
+    # Only in a bare console log: in mail a person wrote, the line shows something else (a
+    # pasted boot log shows "Booting the kernel." at every boot).
+    bare_log_only: bool = False
+    # Only in mail a person wrote: a report syzkaller does not title, so that a bare console
+    # log is read as syzkaller reads it (a hard lockup there is titled by the panic after it).
+    mail_only: bool = False
 
 
 def warning_stack(*skip: str) -> Stack:
@@ -333,18 +391,20 @@ HEADERS: tuple[Header, ...] = (
     ), ignores=tuple(rx(p) for p in ("ODEBUG:", "Boot_DEBUG:", "xlog_status:", "DEBUG:",
                                      "BUG: no syscalls can create resource"))),
     Header("WARNING:", (
-        Rule(rx(r"WARNING: .*lib/debugobjects\.c.* (?:debug_print|debug_check|at)"), "WARNING: ODEBUG bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?lib/debugobjects\.c)(?>.*? (?:debug_print|debug_check|at))"),
+             "WARNING: ODEBUG bug in {1}",
              stack=warning_stack("debug_", "rcu", "hrtimer_", "timer_", "work_", "percpu_", "vunmap", "vfree",
                                  "__free_", "debug_check", "kobject_")),
-        Rule(rx(r"WARNING: .*mm/usercopy\.c.* (?:usercopy_warn|at)"), "WARNING: bad usercopy in {1}",
+        Rule(rx(r"WARNING: (?>.*?mm/usercopy\.c)(?>.*? (?:usercopy_warn|at))"), "WARNING: bad usercopy in {1}",
              stack=warning_stack("usercopy", "__check")),
-        Rule(rx(r"WARNING: .*lib/kobject\.c.* (?:kobject_|at)"), "WARNING: kobject bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?lib/kobject\.c)(?>.*? (?:kobject_|at))"), "WARNING: kobject bug in {1}",
              stack=warning_stack("kobject_")),
-        Rule(rx(r"WARNING: .*fs/proc/generic\.c.* (?:proc_register|at)"), "WARNING: proc registration bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?fs/proc/generic\.c)(?>.*? (?:proc_register|at))"),
+             "WARNING: proc registration bug in {1}",
              stack=warning_stack("proc_")),
-        Rule(rx(r"WARNING: .*lib/refcount\.c.* (?:refcount_|at)"), "WARNING: refcount bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?lib/refcount\.c)(?>.*? (?:refcount_|at))"), "WARNING: refcount bug in {1}",
              stack=warning_stack("refcount", "kobject_")),
-        Rule(rx(r"WARNING: .*kernel/locking/lockdep\.c.*lock_"), "WARNING: locking bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?kernel/locking/lockdep\.c)(?>.*?lock_)"), "WARNING: locking bug in {1}",
              stack=warning_stack("lock_sock", "release_sock")),
         Rule(rx(r"WARNING: .*still has locks held!"), "WARNING: still has locks held in {1}",
              report=rx(r"WARNING: .*still has locks held!(?:.*\n)+?.*at: {{FUNC}}")),
@@ -354,9 +414,9 @@ HEADERS: tuple[Header, ...] = (
              "WARNING: lock held when returning to user space in {1}",
              report=rx(r"WARNING: lock held when returning to user space(?:.*\n)+?.*leaving the kernel with locks "
                        r"still held(?:.*\n)+?.*at: (?:{{PC}} +)?{{FUNC}}"), no_stack=True),
-        Rule(rx(r"WARNING: .*mm/.*\.c.* k?.?malloc"), "WARNING: kmalloc bug in {1}",
+        Rule(rx(r"WARNING: (?>.*?mm/)(?>.*?\.c)(?>.*? k?.?malloc)"), "WARNING: kmalloc bug in {1}",
              stack=warning_stack("kmalloc", "krealloc", "slab", "kmem")),
-        Rule(rx(r"WARNING: .*mm/vmalloc.c.*__vmalloc_node"), "WARNING: zero-size vmalloc in {1}",
+        Rule(rx(r"WARNING: (?>.*?mm/vmalloc.c)(?>.*?__vmalloc_node)"), "WARNING: zero-size vmalloc in {1}",
              stack=warning_stack()),
         Rule(rx(r"WARNING: .* usb_submit_urb"), "WARNING in {1}/usb_submit_urb",
              stack=warning_stack("usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg", "usb_interrupt_msg",
@@ -378,7 +438,7 @@ HEADERS: tuple[Header, ...] = (
         Rule(rx(r"WARNING: possible irq lock inversion dependency detected"), "possible deadlock in {1}",
              report=rx(r"WARNING: possible irq lock inversion dependency detected(?:.*\n)+?.*just changed the state "
                        r"of lock" + LOCKDEP_AT)),
-        Rule(rx(r"WARNING: .*-safe -> .*-unsafe lock order detected"), "possible deadlock in {1}",
+        Rule(rx(r"WARNING: (?>.*?-safe -> )(?>.*?-unsafe lock order detected)"), "possible deadlock in {1}",
              stack=Stack((rx(r"which became (?:.*) at:"), PARSE))),
         Rule(rx(r"WARNING: possible recursive locking detected"), "possible deadlock in {1}",
              report=rx(r"WARNING: possible recursive locking detected(?:.*\n)+?.*is trying to acquire lock" + LOCKDEP_AT)),
@@ -433,9 +493,10 @@ HEADERS: tuple[Header, ...] = (
              stack=in_trace("stack", "lock", "IRQ")),
         Rule(rx(r"INFO: suspicious RCU usage"), "INFO: suspicious RCU usage in {2}",
              report=rx(r"INFO: suspicious RCU usage(?:.*\n)+?.*?{{SRC}}"), stack=in_trace("rcu", "kmem", "slab")),
-        Rule(rx(r"INFO: task .* blocked for more than [0-9]+ seconds"), "INFO: task hung in {1}", alt=("hang in {1}",),
+        Rule(rx(r"INFO: task {{TASK}} blocked (?:in I/O wait )?for more than [0-9]+ seconds"), "INFO: task hung in {1}",
+             alt=("hang in {1}",),
              stack=in_trace(pick=hang_frame, rename=hang_name)),
-        Rule(rx(r"INFO: task .* can't die for more than .* seconds"), "INFO: task can't die in {1}",
+        Rule(rx(r"INFO: task {{TASK}} can't die for more than .* seconds"), "INFO: task can't die in {1}",
              alt=("hang in {1}",), stack=in_trace("schedule")),
         # What is left of an old-style KASAN report whose header was lost.
         Rule(rx(r"INFO: (Freed|Allocated) in (.*)"), "INFO: {1} in {2}", corrupted=True),
@@ -512,6 +573,10 @@ HEADERS: tuple[Header, ...] = (
              alt=("bad-access in {1}",), stack=in_trace("ubsan", "overflow")),
         Rule(rx(r"UBSAN:"), "UBSAN: {1} in {2}", report=rx(r"UBSAN: (.*?) in"), stack=in_trace("ubsan", "overflow")),
     )),
+    # The decompressor's line in the middle of a log: the machine rebooted while fuzzing.
+    Header("Booting the kernel.", (
+        Rule(rx(r"^Booting the kernel"), "unexpected kernel reboot", no_stack=True, alone=True),
+    ), ignores=(rx(r"Parsing ELF|Decompressing Linux|Unknown parameter '"),), bare_log_only=True),
     Header("unregister_netdevice: waiting for", (
         Rule(rx(r"unregister_netdevice: waiting for (?:.*) to become free"),
              "unregister_netdevice: waiting for DEV to become free", no_stack=True, alone=True),
@@ -537,36 +602,45 @@ HEADERS: tuple[Header, ...] = (
         Rule(rx(r"trusty: panic.* ASSERT FAILED.*: *(.*)"), "trusty: ASSERT FAILED: {1}", corrupted=True),
         Rule(rx(r"trusty: panic"), "trusty: panic: {1}", report=rx(r"trusty: panic \(.*?\): (.+)"), no_stack=True),
     )),
+    # The Go runtime of syzkaller's own tools (and of gVisor's sentry).
+    Header("fatal error:", (
+        Rule(rx(r"fatal error:"), "go runtime error", no_stack=True, needs=GO_TRACEBACK),
+    ), ignores=(rx(r"ALSA"), rx(r"fatal error: cannot create timer"))),
     Header("SYZFAIL:", (Rule(rx(r"SYZFAIL:(.*)"), "SYZFAIL:{1}", no_stack=True, alone=True),)),
     Header("SYZFATAL:", (Rule(rx(r"SYZFATAL:(.*)()"), "SYZFATAL:{1}", alt=("SYZFATAL{2}",), no_stack=True, alone=True),)),
+    Header("panic:", (
+        Rule(rx(r"panic: Sentry detected .* stuck task"), "panic: Sentry detected stuck tasks", no_stack=True,
+             needs=GO_TRACEBACK),
+        Rule(rx(r"panic:(.*)"), "panic:{1}", no_stack=True, needs=GO_TRACEBACK),
+    ), ignores=(rx(r"_panic:"), rx(r"xlog_status:"), rx(r"ddb\.onpanic:"), rx(r"evtlog_status:"))),
     # --- Reports syzkaller does not title, common in mail ---------------------------------
     # kmemleak's own header (syzkaller prints "BUG: memory leak" before it).
     Header("unreferenced object 0x", (
         Rule(rx(r"unreferenced object 0x"), "memory leak in {1}",
              stack=Stack((rx(r"backtrace(?: \(crc [0-9a-fA-F]*\))?:"), PARSE), skip=MEMLEAK_SKIP)),
-    )),
+    ), mail_only=True),
     # x86 "NMI watchdog: Watchdog detected hard LOCKUP on cpu 1", powerpc "watchdog: CPU 784
     # self-detected hard LOCKUP @ plpar_hcall_norets_notrace+0x18/0x2c".
     Header("hard LOCKUP", (
         Rule(rx(r"(?:Watchdog detected|self-detected) hard LOCKUP"), "hard lockup in {1}", alt=("stall in {1}",),
              stack=at_rip()),
-    ), anywhere=True),
+    ), anywhere=True, mail_only=True),
     # "Oops: 0000 [#1] SMP", "Oops: Kernel access of bad area, sig: 11 [#1]": usually a line of
     # a report opened by a BUG: line; on its own it is one.
     Header("Oops: ", (
         Rule(rx(r"Oops: (?:[\w ,:-]+ )?\[#\d+\]"), "Oops in {1}", alt=("bad-access in {1}",), stack=at_rip()),
-    ), weak=True),
+    ), weak=True, mail_only=True),
     # A CPU caught spinning: an NMI backtrace, or a register dump with no header line.
     Header("NMI backtrace for cpu", (
         Rule(rx(r"NMI backtrace for cpu \d+"), "CPU spinning in {1}", alt=("stall in {1}",),
              stack=Stack((RIP_STEP,), skip=SPIN_SKIP, skip_generic=False)),
-    ), weak=True),
+    ), weak=True, mail_only=True),
 )
 
 SPIN_HEADER = Header("CPU: ", (
     Rule(rx(r"CPU: \d+ (?:UID: \d+ )?PID: \d+"), "CPU spinning in {1}", alt=("stall in {1}",),
          stack=Stack((RIP_STEP,), skip=SPIN_SKIP, skip_generic=False)),
-), weak=True)
+), weak=True, mail_only=True)
 
 # Any header keyword (a line without one starts no report; a body without one holds none).
 RE_HEADER_KEYWORD = re.compile("|".join(re.escape(h.keyword) for h in HEADERS + (SPIN_HEADER,)))
@@ -595,39 +669,6 @@ class Description:
 def _fill(template: str, args: Sequence[str]) -> str:
     return re.sub(r"\{(\d+)\}", lambda m: args[int(m.group(1)) - 1] if int(m.group(1)) <= len(args) else "",
                   template)
-
-
-RE_RUST_IDENT = re.compile(r"(?<![0-9])(\d+)_?([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def demangle(name: str) -> str:
-    """A readable name for a mangled symbol: C++ with a plain name (_Z8fakeNameiii ->
-    fakeName), Rust v0 (_RNvNtCs257m05FHVbX_3tyr2vm8pt_unmap -> pt_unmap, its last path
-    component; the full demangling with impl paths is not worth a title)."""
-    m = re.match(r"_Z(\d+)", name)
-    if m:
-        start = m.end()
-        length = int(m.group(1))
-        if len(name) >= start + length:
-            return name[start:start + length]
-        return name
-    if name.startswith("_R"):
-        last = None
-        pos = 2
-        while pos < len(name):
-            m = RE_RUST_IDENT.search(name, pos)
-            if m is None:
-                break
-            length = int(m.group(1))
-            ident = name[m.start(2):m.start(2) + length]
-            if len(ident) == length and length > 0:
-                last = ident
-                pos = m.start(2) + length
-            else:
-                pos = m.end(1)
-        if last:
-            return last
-    return name
 
 
 def strip_syscall_prefix(frame: str) -> str:
@@ -760,18 +801,24 @@ def header_of(line: str) -> tuple[Header, int] | None:
     return None
 
 
-def describe(lines: list[str], header: Header) -> Description:
+def describe(lines: list[str], header: Header, written: bool = False) -> Description:
     """The title of a report whose first line carries `header`.
 
     Of the header's rules, the one whose pattern matches earliest in the report wins (the
     first listed on a tie); a rule with a `report` pattern must match that too, else the next
-    rule matching at the same place is tried. No rule: the header line itself is the title."""
+    rule matching at the same place is tried. No rule: the header line itself is the title.
+
+    `written`: the report sits in mail a person wrote. A WARNING whose stack is missing is
+    then named by the function its header line names, unless that is a helper the stack
+    rules skip (the WARNING fired there for its caller, who is unknown): a writer who pastes
+    the header alone names the crash by it. syzkaller, reading its own console logs, calls
+    such a report corrupted; the report stays flagged corrupted here too."""
     text = "\n".join(lines)
     start = len(text) + 1
     best: tuple[Rule, list[str], list[tuple[str, str]], bool] | None = None
     matched_title = False
     for rule in header.rules:
-        m = rule.pattern.search(text)
+        m = first_match(rule.pattern, text)
         if m is None or m.start() > start or (m.start() == start and best is not None):
             continue
         if m.start() < start:
@@ -780,7 +827,7 @@ def describe(lines: list[str], header: Header) -> Description:
         matched_title = True
         args_match = m
         if rule.report is not None:
-            args_match = rule.report.search(text)
+            args_match = first_match(rule.report, text)
             if args_match is None:
                 continue
         args = [g or "" for g in args_match.groups()]
@@ -796,6 +843,12 @@ def describe(lines: list[str], header: Header) -> Description:
         title = sanitize_title(text[pos:end if end >= 0 else len(text)])
         return Description(title, (), crash_type(title), matched_title, None)
     rule, args, frames, ok = best
+    if (written and rule.header_frame is not None and rule.stack is not None and frames
+            and frames[-1][0] == "corrupted" and args[rule.header_frame - 1]):
+        named = demangle(args[rule.header_frame - 1])
+        skip = _skip_re(rule.stack)
+        if skip is None or not skip.search(named):
+            frames = frames[:-1] + [(strip_syscall_prefix(named), named)]
     canonical = args + [f[0] for f in frames]
     title = _fill(rule.title, canonical)
     alts: list[str] = [_fill(a, canonical) for a in rule.alt]
@@ -856,16 +909,26 @@ def _looks_corrupted(title: str, lines: list[str], rule: Rule) -> bool:
 
 # --- Title clean-up (numbers and addresses vary from run to run) -----------------------------
 
+def _drop_offset(m: re.Match[str]) -> str:
+    """"func+0x1c/0x30" -> "func", when the name has a letter with a character after it (the
+    match starts at the name's first character, so the rule is checked here, not by
+    backtracking into the name)."""
+    name = m.group(1)
+    if any(c.isalpha() for c in name[:-1]):
+        return name
+    return m.group(0)
+
+
 TITLE_REPLACEMENTS = (
     (re.compile(r"syz-executor\.?[0-9]+((/|:)[0-9]+)?"), "syz-executor"),
     (re.compile(r"syzkaller[0-9]+((/|:)[0-9]+)?"), "syzkaller"),
     (re.compile(r"([^a-zA-Z0-9])(?:0x)?[0-9a-f]{6,}"), r"\1ADDR"),
     (re.compile(r"([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"), "IP"),
     (re.compile(r"(\.\w+)(:[0-9]+)+"), r"\1:LINE"),
-    (re.compile(r"([a-zA-Z][a-zA-Z0-9_.]+)\+0x[0-9a-z]+/0x[0-9a-z]+"), r"\1"),
+    (re.compile(r"(?<![a-zA-Z0-9_.])([a-zA-Z0-9_.]++)\+0x[0-9a-z]++/0x[0-9a-z]++"), _drop_offset),
     (re.compile(r"CPU#[0-9]+"), "CPU"),
     (re.compile(r"(\W)(\d+)(\W|$)"), r"\1NUM\3"),
-    (re.compile(r"(\d+){7,}"), "NUM"),
+    (re.compile(r"\d{7,}"), "NUM"),
 )
 MAX_TITLE = 120
 
@@ -949,6 +1012,8 @@ TITLE_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
              "go runtime error", "invalid opcode in", "kernel panic:", "kernel stack overflow", "panic:",
              "rust_kernel panicked", "stack segment fault in", "trusty:", "int3 in", "Oops in",
              "unregister_netdevice: waiting for DEV to become free")),
+    ("NO_OUTPUT", ("no output from test machine",)),
+    ("REBOOT", ("unexpected kernel reboot",)),
     ("SYZ_FAILURE", ("SYZFAIL", "SYZFATAL:")),
     ("WARNING", ("WARNING:",)),
     ("UNKNOWN", ("BUG:", "INFO:")),

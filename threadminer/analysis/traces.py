@@ -15,14 +15,17 @@ titles meet.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable, Sequence
 
 from . import trace_patterns as pat
 from .lines import split_line
-from .trace_titles import (CONTINUATIONS, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START, SPIN_HEADER, Header,
-                           describe, header_of, title_key)
+from .trace_titles import (CONTINUATIONS, GO_TRACEBACK, INFO_WITH_STACK, RE_HEADER_KEYWORD, RE_STACK_START,
+                           SPIN_HEADER, Header, describe, header_of, title_key)
+
+# Bump when the reports this module finds or their titles change (cached ones are recomputed).
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,12 @@ def clean_line(raw: str, number: int) -> LogLine:
     m = pat.RE_GLUED_PREFIX.match(text)
     if m:
         text = text[m.end():]
-    probe = text.lstrip() if text[:1].isspace() and pat.RE_TIMESTAMP.match(text.lstrip()) else text
+    # A pasted log is often indented as a whole: its prefixes come after the indentation.
+    probe = text
+    if text[:1].isspace():
+        stripped = text.lstrip()
+        if pat.RE_TIMESTAMP.match(stripped) or pat.RE_LOGLEVEL.match(stripped):
+            probe = stripped
     m = pat.RE_LOGLEVEL.match(probe)
     if m:
         probe = probe[m.end():]
@@ -130,20 +138,60 @@ def clean_line(raw: str, number: int) -> LogLine:
             text = probe[m.end():]
             context = m.group(1) if m.re is pat.RE_CALLER_ONLY else "console"
             console = True
+    if text[:1] == "\t":
+        # A block indented with tabs (commit messages indent pasted logs): the rules read
+        # frames after spaces only.
+        body = text.lstrip("\t")
+        text = " " * (8 * (len(text) - len(body))) + body
     return LogLine(number, number, depth, text.rstrip("\r"), timestamp, context, console, width)
 
 
+# printk lines are at most 1 KiB; a longer "line" is junk, a whole log with its newlines lost,
+# or console noise glued in front of a kernel line.
 MAX_LINE_CHARS = 4096
+# No kernel line names more than a few report headers; a line with dozens is junk whose every
+# keyword would be tried by every title rule.
+MAX_KEYWORDS_PER_LINE = 8
+# Control characters that are no text: serial consoles emit NUL runs (at a reboot, on a line
+# glitch), and a console may pass on stray bytes. Tab, newline and escape are kept.
+RE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]+")
+# Spaces HTML mailers write for indentation: read as plain spaces.
+UNICODE_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u3000": " "})
+# A console prefix shortly before a header keyword on an over-long line.
+RE_NEAR_PREFIX = re.compile(r"(?:<\d{1,2}>)?\[ *\d+\.\d+\]")
+
+
+def bounded_line(raw: str) -> str:
+    """The line without control junk, at most MAX_LINE_CHARS long. A longer line keeps its
+    start (console prefixes) and, when the first header keyword lies beyond the cut, the
+    header and what follows it, so the header is never cut short ("INFO: t")."""
+    if RE_CONTROLS.search(raw):
+        raw = RE_CONTROLS.sub("", raw)
+    if not raw.isascii():
+        # HTML mail indents pasted logs with no-break spaces: the rules read plain spaces.
+        raw = raw.translate(UNICODE_SPACES)
+    if len(raw) > MAX_LINE_CHARS:
+        m = RE_HEADER_KEYWORD.search(raw)
+        if m is not None and m.start() > MAX_LINE_CHARS - 1024:
+            # From the console prefix right before the keyword, if there is one.
+            near = RE_NEAR_PREFIX.search(raw, m.start() - 96, m.start())
+            start = near.start() if near else m.start() - 64
+            raw = raw[:64] + raw[start:start + MAX_LINE_CHARS - 64]
+        else:
+            raw = raw[:MAX_LINE_CHARS]
+    for count, m in enumerate(RE_HEADER_KEYWORD.finditer(raw), 1):
+        if count > MAX_KEYWORDS_PER_LINE:
+            return raw[:m.start()]
+    return raw
 
 
 def clean_lines(body: str) -> list[LogLine]:
     """Every body line cleaned, hard-wrapped continuations joined to the line they belong to."""
     out: list[LogLine] = []
     for number, raw in enumerate(body.split("\n"), 1):
-        # printk lines are at most 1 KiB; a longer "line" is junk or a whole log with its
-        # newlines lost, and would make some title patterns quadratic in its length.
-        line = clean_line(raw[:MAX_LINE_CHARS], number)
-        if out and _is_wrapped_tail(out[-1], line):
+        line = clean_line(bounded_line(raw), number)
+        # (A joined line stays bounded too: a chain of short lines must not grow without end.)
+        if out and len(out[-1].text) < MAX_LINE_CHARS and _is_wrapped_tail(out[-1], line):
             prev = out[-1]
             # `width` becomes the tail's: a tail may itself have been wrapped again.
             out[-1] = LogLine(prev.number, line.number, prev.depth, (prev.text.rstrip() + " " + line.text.strip()
@@ -231,18 +279,25 @@ def _hex(value: str | None) -> int | None:
 
 # --- Finding reports -------------------------------------------------------------------------
 
-def _header_hit(line: LogLine) -> tuple[Header, str] | None:
+def _header_hit(line: LogLine, written: bool = True) -> tuple[Header, str] | None:
     """The header this line starts a report with, and the text before its keyword, when
-    the keyword stands where a console puts it (line start, or after a subsystem or device
-    prefix): prose that mentions "BUG:" does not count."""
+    the keyword stands where a console puts it (line start, after a subsystem or device
+    prefix, or after a timestamp where a console glued two lines): prose that mentions
+    "BUG:" does not count."""
     found = header_of(line.text)
     if found is None:
-        if pat.RE_SPIN_CPU.match(line.text):
+        if written and pat.RE_SPIN_CPU.match(line.text):
             return SPIN_HEADER, ""
         return None
     header, pos = found
+    if (header.bare_log_only and written) or (header.mail_only and not written):
+        return None
     prefix = line.text[:pos]
-    if prefix.strip() and not header.anywhere and not pat.RE_CONSOLE_PREFIX.match(prefix):
+    # (In a bare console log a console line is read as syzkaller reads it: the keyword counts
+    # anywhere on it.)
+    if (prefix.strip() and not header.anywhere and (written or not line.console)
+            and not pat.RE_CONSOLE_PREFIX.match(prefix)
+            and not pat.RE_GLUED_CONSOLE.search(prefix[-80:])):
         return None
     return header, prefix
 
@@ -269,6 +324,9 @@ class _Draft:
     cpu_traceback: bool = False
     # A "vmalloc: allocation failure" or fault-injection stack came in: the title stops there.
     text_closed: bool = False
+    # Merged into the report whose header came after it (marked, not removed: removing from
+    # the middle of a long list is linear each time).
+    dropped: bool = False
 
 
 def _same_text(one: LogLine, other: LogLine) -> bool:
@@ -292,6 +350,42 @@ def _streams(lines: list[LogLine]) -> dict[int, list[LogLine]]:
     return by_depth
 
 
+# A word of writing: letters, maybe capitalised, maybe with punctuation after it.
+RE_WRITTEN_WORD = re.compile(r"^[A-Za-z][a-z]*[,.;:!?]?$")
+
+
+def _is_writing(line: LogLine) -> bool:
+    """A line of sentences: six words or more, nearly all of them plain words (a tool's
+    message has numbers, paths, addresses among its words)."""
+    if not _is_prose(line) or RE_HEADER_KEYWORD.search(line.text):
+        return False
+    words = line.text.split()
+    return len(words) >= 6 and sum(1 for w in words if RE_WRITTEN_WORD.match(w)) >= 0.8 * len(words)
+
+
+def _is_written(lines: Sequence[LogLine]) -> bool:
+    """A mail someone wrote, as opposed to a bare console log: two lines of writing, or the
+    structure of a mail (trailers, a signature, a diff). A bare log holds at most a tool's
+    sentence here and there ("Warning: Permanently added ... to the list of known hosts.").
+
+    A bare log is read as syzkaller reads its console logs: a header keyword counts anywhere
+    on a console line, a header line alone is a report, only syzkaller's own report kinds
+    are found, a tool's line amid a report does not end it. Mail a person wrote is read with
+    the care mail needs (prose mentions "BUG:", tools print "WARNING:") and with the trust a
+    person's choice of what to paste deserves: the writer's text ends a report, a stack all
+    of whose frames are marked unreliable is read anyway, and a WARNING whose stack was left
+    out is named by the function its header line names."""
+    writing = 0
+    for line in lines:
+        if not line.console and pat.RE_MAIL_BREAK.match(line.text):
+            return True
+        if _is_writing(line):
+            writing += 1
+            if writing >= 2:
+                return True
+    return False
+
+
 def _is_prose(line: LogLine) -> bool:
     """A line of someone writing, not of a console: no prefix, not indented, not a known
     report line, with words."""
@@ -300,9 +394,24 @@ def _is_prose(line: LogLine) -> bool:
         return False
     if pat.RE_REPORT_PHRASE.match(text) or pat.RE_REGISTERS.match(text) or pat.RE_TRACE_MARKER.match(text):
         return False
-    if pat.RE_STANDALONE.match(text) or _is_frame_line(text) or pat.RE_RIP.match(text):
+    if pat.RE_STANDALONE.match(text) or _is_frame_line(text) or pat.RE_RIP.match(text) or GO_TRACEBACK.match(text):
         return False
     return pat.RE_WORD.search(text) is not None
+
+
+# A paused report resumes only on the lines right after the text that paused it, and only if
+# the timestamps go on (the same boot, seconds later).
+RESUME_WITHIN = 3
+RESUME_SECONDS = 10.0
+
+
+def _continues(draft: _Draft, line: LogLine) -> bool:
+    if line.blank:
+        return False
+    if draft.head.timestamp is None:
+        return line.timestamp is None and _is_report_line(line.text)
+    last = next((l.timestamp for l in reversed(draft.lines) if l.timestamp is not None), draft.head.timestamp)
+    return line.timestamp is not None and last <= line.timestamp <= last + RESUME_SECONDS
 
 
 def _has_rip_soon(stream: list[LogLine], index: int, context: str) -> bool:
@@ -334,24 +443,38 @@ def _lead_in(stream: list[LogLine], index: int, context: str) -> list[LogLine]:
     return []
 
 
-def _segment(stream: list[LogLine]) -> list[_Draft]:
+def _segment(stream: list[LogLine], written: bool = True) -> list[_Draft]:
     """Cut one depth's lines into report drafts.
 
     A header starts a report (a continuation header like "Kernel panic" or "invalid opcode"
     inside an open report is just one of its lines); a line belongs to the open report of its
-    caller context; a paragraph of prose after a blank line ends every open report."""
+    caller context; a paragraph of prose after a blank line ends every open report. In a
+    bare console log (not `written` mail) a line of text only pauses the open reports (a
+    console log holds the tools' own lines: "executing program", ssh warnings): when the same
+    context's timestamps go on right after it, or (without timestamps) a report line follows
+    it after blank lines only, so does the report."""
     drafts: list[_Draft] = []
     open_drafts: dict[str, _Draft] = {}
+    paused: dict[str, _Draft] = {}
+    paused_at = 0
     prev_blank = True
     for index, line in enumerate(stream):
+        if paused and (index - paused_at > RESUME_WITHIN or not line.blank and not line.console
+                       and not _is_report_line(line.text)):
+            paused.clear()
         owner = open_drafts.get(line.context)
+        if owner is None and line.context in paused and _continues(paused[line.context], line):
+            owner = open_drafts[line.context] = paused.pop(line.context)
         if owner is None and line.context.startswith("C"):
             owner = next((d for d in open_drafts.values() if d.cpu_traceback), None)
-        hit = _header_hit(line)
+        hit = _header_hit(line, written)
         if hit is not None:
             header, prefix = hit
             continuation = header.weak or any(c.search(line.text) for c in CONTINUATIONS)
             if header is SPIN_HEADER and not _has_rip_soon(stream, index, line.context):
+                hit = None
+            elif index + 1 < len(stream) and REPLAYED in stream[index + 1].text:
+                # The console replays an old message after it: not a new report.
                 hit = None
             elif owner is not None and continuation and not (owner.header.weak and not header.weak):
                 hit = None
@@ -362,12 +485,13 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
                 if (owner.header.weak and not draft.header.weak) or (not owner.lines and _same_text(owner.head, line)):
                     # The CPU dump or Oops line came first and the header names the report;
                     # or the same header printed again and again (a stall warned every minute).
-                    if drafts[-1] is owner:
-                        drafts.pop()
-                    else:
-                        drafts.remove(owner)
+                    owner.dropped = True
                     draft.lead = owner.lead
-                    draft.before = owner.before + [owner.head] + owner.lines
+                    # (The dropped draft's list is extended in place: copying it at every
+                    # repeat would be quadratic in the repeats.)
+                    draft.before = owner.before
+                    draft.before.append(owner.head)
+                    draft.before.extend(owner.lines)
                 else:
                     if owner.context.startswith("T"):
                         owner.cut_by = draft
@@ -375,8 +499,14 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
                         del owner.lines[-len(draft.lead):]
             open_drafts[line.context] = draft
             drafts.append(draft)
-        elif (prev_blank and _is_prose(line)) or (not line.console and pat.RE_MAIL_BREAK.match(line.text)):
-            # The writer's text after a pasted log, or the mail's trailers: every report is over.
+        elif not line.console and pat.RE_MAIL_BREAK.match(line.text):
+            # The mail's trailers, a diff, a signature: every report is over.
+            open_drafts.clear()
+            paused.clear()
+        elif prev_blank and _is_prose(line):
+            # The writer's text after a pasted log (or a tool's line amid a console log).
+            paused = {} if written else dict(open_drafts)
+            paused_at = index
             open_drafts.clear()
         elif owner is not None:
             if any(marker in line.text for marker in INFO_WITH_STACK) and owner.context in ("", "console"):
@@ -386,7 +516,7 @@ def _segment(stream: list[LogLine]) -> list[_Draft]:
             owner.lines.append(line)
         # A paragraph break is an empty line; a console's empty line (with a timestamp) is not.
         prev_blank = line.blank and not line.console
-    return drafts
+    return [draft for draft in drafts if not draft.dropped]
 
 
 def find_reports(body: str) -> list[CrashReport]:
@@ -394,17 +524,33 @@ def find_reports(body: str) -> list[CrashReport]:
     if not RE_HEADER_KEYWORD.search(body):
         return []
     reports: list[CrashReport] = []
-    for depth, stream in _streams(clean_lines(body)).items():
-        for draft in _segment(stream):
-            report = _build(draft, depth)
+    lines = clean_lines(body)
+    written = _is_written(lines)
+    # A cloud console that dropped the connection: whatever was printed last may be missing.
+    hung_up = not written and CONSOLE_HANGUP in body
+    for depth, stream in _streams(lines).items():
+        for draft in _segment(stream, written):
+            report = _build(draft, depth, written)
             if report is not None:
+                if hung_up and not report.corrupted:
+                    report = replace(report, corrupted=True)
                 reports.append(report)
     reports.sort(key=lambda r: (r.first_line, r.depth))
     return reports
 
 
+# printk's line when a console replays a message it printed before.
+REPLAYED = "** replaying previous printk message **"
+# GCE's serial port dropping the connection.
+CONSOLE_HANGUP = "serialport: VM disconnected."
+
 # Reports longer than this are cut off in the title text (syzkaller's panic_on_warn rule).
 MIN_LINES_BEFORE_SKIP = 22
+# How far the title text follows the reports that cut a task's report short: syzkaller reads
+# every later line of the task; real chains are a few reports and some hundred lines (the
+# syzkaller cases: 7 reports, 1,162 lines). Bounded, a hostile chain stays linear.
+MAX_FOLLOWED_REPORTS = 8
+MAX_TITLE_LINES = 2000
 
 
 def _title_lines(draft: _Draft, questionable: bool) -> tuple[list[str], bool]:
@@ -414,10 +560,13 @@ def _title_lines(draft: _Draft, questionable: bool) -> tuple[list[str], bool]:
     out = [draft.head.text]
     members: list[LogLine] = list(draft.lines)
     follow = draft.cut_by
-    while follow is not None:
+    followed = 0
+    while follow is not None and followed < MAX_FOLLOWED_REPORTS and len(members) < MAX_TITLE_LINES:
         members.append(follow.head)
         members.extend(follow.lines)
         follow = follow.cut_by
+        followed += 1
+    del members[MAX_TITLE_LINES:]
     saw_questionable = False
     min_lines = 16 if "BUG: KMSAN:" in draft.head.text else MIN_LINES_BEFORE_SKIP
     for count, line in enumerate(members, 2):
@@ -445,14 +594,20 @@ def _title_lines(draft: _Draft, questionable: bool) -> tuple[list[str], bool]:
 
 
 
-def _build(draft: _Draft, depth: int) -> CrashReport | None:
+def _build(draft: _Draft, depth: int, written: bool = True) -> CrashReport | None:
     lines, saw_questionable = _title_lines(draft, questionable=False)
-    desc = describe(lines, draft.header)
-    if desc.guilty == "corrupted" and saw_questionable and not draft.context.startswith(("T", "C")):
-        # Every frame is marked unreliable (common in pasted x86 stalls): read them anyway.
-        # Not with caller ids: syzbot logs have them, and syzbot calls such reports corrupted.
-        retry = describe(_title_lines(draft, questionable=True)[0], draft.header)
-        if retry.guilty not in (None, "corrupted"):
+    desc = describe(lines, draft.header, written)
+    if (desc.guilty == "corrupted" or desc.corrupted) and saw_questionable and written \
+            and not draft.context.startswith(("T", "C")):
+        # Every frame is marked unreliable (common in x86 reports pasted into mail): read them
+        # anyway, for the title and for whether the stack is there at all. Not in a bare
+        # console log, nor with caller ids (syzbot's logs): syzkaller calls such reports
+        # corrupted.
+        retry = describe(_title_lines(draft, questionable=True)[0], draft.header, written)
+        if desc.guilty == "corrupted":
+            if retry.guilty not in (None, "corrupted"):
+                desc = retry
+        elif retry.title == desc.title and not retry.corrupted:
             desc = retry
     members = draft.before + [draft.head] + draft.lines
     frames: list[Frame] = []
@@ -460,7 +615,7 @@ def _build(draft: _Draft, depth: int) -> CrashReport | None:
         parsed = _parse_frame(line.text)
         if parsed:
             frames.extend(parsed)
-    if not _is_report(draft, desc, frames):
+    if not _is_report(draft, desc, frames, written):
         return None
     meta = _metadata(draft.lead + members)
     last = max((line.end for line in members if not line.blank and not _is_prose(line)), default=draft.head.end)
@@ -475,10 +630,16 @@ def _build(draft: _Draft, depth: int) -> CrashReport | None:
                        first_line=first, last_line=last, text="\n".join(text_lines))
 
 
-def _is_report(draft: _Draft, desc, frames: list[Frame]) -> bool:
-    """Mail quotes titles and tools print "WARNING:" too: a header line alone is a report only
-    when a console printed it; else the lines after it must look like a report (any report
-    line for a specific header; a stack for a generic one such as a bare "WARNING: ...")."""
+def _is_report(draft: _Draft, desc, frames: list[Frame], written: bool = True) -> bool:
+    """Mail quotes titles and tools print "WARNING:" too: in `written` mail a header line alone
+    is a report only when a console printed it; else the lines after it must look like a
+    report (any report line for a specific header; a stack for a generic one such as a bare
+    "WARNING: ..."). In a bare log, as for syzkaller, every header is a report."""
+    if desc.rule is not None and desc.rule.needs is not None:
+        # Its own evidence decides (a goroutine dump after "fatal error:").
+        return any(desc.rule.needs.search(line.text) for line in [draft.head] + draft.lines[:200])
+    if not written:
+        return True
     if draft.header.weak and desc.guilty in (None, "corrupted"):
         # An Oops line, NMI backtrace or register dump names no crash without its function
         # (an NMI backtrace of the CPU that asked for it has none: it is not spinning).
@@ -496,7 +657,9 @@ def _is_report(draft: _Draft, desc, frames: list[Frame]) -> bool:
 
 def _is_report_line(text: str) -> bool:
     return bool(text.strip()) and (pat.RE_REPORT_PHRASE.match(text) is not None or pat.RE_REGISTERS.match(text)
-                                   is not None or pat.RE_CPU_LINE.search(text) is not None)
+                                   is not None or pat.RE_CPU_LINE.search(text) is not None
+                                   or _is_frame_line(text) or pat.RE_TRACE_MARKER.match(text) is not None
+                                   or pat.RE_RIP.match(text) is not None)
 
 
 def _metadata(lines: Sequence[LogLine]) -> dict:

@@ -8,11 +8,12 @@ backspace overwrite what was printed; and the Unicode bidi overrides and isolate
 what follows ("Trojan Source", CVE-2021-42574). RFC 2047 encoded words are decoded before
 output, so whatever they hid arrives here decoded.
 
-Every such character is made visible as a Python-style escape (`\\x1b`, `\\x9b`, `\\u202e`):
-the terminal then receives plain printable text, and the reader sees that something was
-there. Newline and tab are kept by `safe_text`; `safe_line` escapes them too, for values
-printed on one line (a file name holding a newline must not forge a second warning line).
-JSON output needs none of this: its encoder escapes control characters already.
+Every such character is shown as a Python-style escape (`\\x1b`, `\\x9b`, `\\u202e`): the
+terminal then receives plain printable text, and the reader sees that something was there.
+`printable` keeps newlines and tabs (bodies, multi-line reports); `one_line` shows newlines
+as `\\n` too, for values printed on one line (a file name holding a newline must not forge a
+second warning line). JSON output needs none of this: its encoder escapes control
+characters already.
 """
 
 from __future__ import annotations
@@ -23,28 +24,30 @@ import re
 # (U+202A-U+202E) and isolates (U+2066-U+2069), the line and paragraph separators (some
 # renderers break lines there), and lone surrogates (undecodable bytes kept by
 # surrogateescape: printing one raises UnicodeEncodeError).
-_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-RE_UNSAFE_TEXT = re.compile(f"[{_UNSAFE}]")
-RE_UNSAFE_LINE = re.compile(f"[\t\n{_UNSAFE}]")
+RE_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def _visible(match: re.Match) -> str:
-    code = ord(match.group())
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def safe_text(text: str) -> str:
-    """`text` with every character a terminal would act on made visible; newlines and tabs
-    are kept, so bodies and multi-line reports print as they are."""
-    return RE_UNSAFE_TEXT.sub(_visible, text)
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on shown as an escape; newlines and
+    tabs are kept."""
+    return RE_UNSAFE.sub(_visible, text)
 
 
-def safe_line(text: str) -> str:
-    """`text` for a one-line context (a warning, a file name, a subject in a list): as
-    `safe_text`, and newlines and tabs are made visible too."""
-    return RE_UNSAFE_LINE.sub(_visible, text)
+def one_line(text: str) -> str:
+    """`text` for a single line of output: newlines are shown as escapes too."""
+    return printable(text).replace("\n", "\\n")
 
 
 def is_safe(text: str) -> bool:
-    """True when `safe_text` would leave `text` as it is."""
-    return RE_UNSAFE_TEXT.search(text) is None
+    """True when `printable` would leave `text` as it is."""
+    return RE_UNSAFE.search(text) is None
+
+
+# The names the tests and the fuzzers use.
+safe_text = printable
+safe_line = one_line

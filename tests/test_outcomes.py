@@ -1,0 +1,327 @@
+"""Proposals and their outcomes (issue 10): the seed page and the seed thread, the reading of
+prose (negation, hedges, questions), the user's lexicon, the cache and the CLI.
+
+The labelled linux-modules set is measured in test_outcome_bench.py and bench/outcomes.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from threadminer.analysis.lexicon import LexiconError, build_lexicon, default_lexicon, parse_lexicon
+from threadminer.analysis.verdicts import message_contexts, sentence_verdicts
+
+from .conftest import FIXTURES, seed_page
+
+SEED_THREAD = FIXTURES / "seed-thread" / "thread.mbox"
+TESTED = frozenset({"testing"})
+
+
+def outcomes_json(cli, *args) -> dict:
+    data = cli.json("outcomes", *map(str, args), "--json")
+    assert set(data) == {"source", "proposals"}
+    return data
+
+
+def by_kind_author(data: dict, kind: str, author: str) -> list[dict]:
+    return [p for p in data["proposals"] if p["kind"] == kind and p["author"] == author]
+
+
+def check_seed_acceptance(data: dict) -> None:
+    """Issue 10's acceptance, the same for the page and the thread."""
+    diffs = [p for p in by_kind_author(data, "diff", "Matthew Wilcox") if "mm/filemap.c" in p["files"]]
+    verdicts = [(o["verdict"], o["by"], o["evidence"]) for p in diffs for o in p["outcomes"]]
+    assert any(v == "does-not-work" and by == "Dave Chinner" and "did not prevent the livelock" in ev
+               for v, by, ev in verdicts), verdicts
+    suggestions = by_kind_author(data, "suggestion", "Dave Chinner")
+    regressions = [o for p in suggestions for o in p["outcomes"] if o["verdict"] == "regresses"]
+    assert len(regressions) == 1, suggestions
+    regression = regressions[0]
+    assert "This causes a different problems to occur" in regression["evidence"]
+    assert regression["by"] == "Dave Chinner"
+    traces = regression["traces"]
+    assert any(t.startswith("INFO: task hung in") for t in traces), traces
+    assert "WARNING in iomap_page_release" in traces
+    assert "kernel BUG in __remove_mapping" in traces
+
+
+def test_seed_page(cli):
+    data = outcomes_json(cli, seed_page())
+    assert data["source"] == str(seed_page())
+    check_seed_acceptance(data)
+    # The page quotes the whole discussion: both proposals are read from its quotes.
+    for p in data["proposals"]:
+        assert p["quoted_in"] is not None and p["source"] == str(seed_page())
+
+
+def test_seed_page_suggestion_is_the_cond_resched_loop(db):
+    """The suggestion's lines are the loop Dave proposes (read back from the page's body)."""
+    from threadminer.composer import ThreadAnalysis
+    from threadminer.sources import read
+    from threadminer.store import Store
+
+    with Store(db) as store:
+        store.add(read(str(seed_page())))
+        ta = ThreadAnalysis(store, store.thread_ids()[0])
+        suggestion = next(p for p in ta.outcomes() if p.kind == "suggestion")
+        lines = ta.message(ta.keys[0]).body.split("\n")[suggestion.first_line - 1: suggestion.last_line]
+    code = "\n".join(lines)
+    assert "cond_resched();" in code and "rcu_read_unlock();" in code and "goto repeat;" in code
+    assert suggestion.title.startswith("I would have thought")
+
+
+def test_seed_thread(cli):
+    data = outcomes_json(cli, SEED_THREAD)
+    check_seed_acceptance(data)
+    props = data["proposals"]
+    # zhaoyang.huang's RFC patch opens the thread; Matthew Wilcox rejects it in words.
+    first = props[0]
+    assert (first["kind"], first["author"], first["message_id"]) == (
+        "patch", "zhaoyang.huang", "1665725448-31439-1-git-send-email-zhaoyang.huang@unisoc.com")
+    assert first["title"] == "mm: move xa forward when run across zombie page"
+    assert [(o["verdict"], o["by"]) for o in first["outcomes"]] == [("nacked", "Matthew Wilcox")]
+    # Every proposal has its own message in the archive, in date order.
+    assert all(p["quoted_in"] is None and p["in_thread"] for p in props)
+    dates = [p["date"] for p in props]
+    assert dates == sorted(dates)
+    # The outcomes cite the messages that state them.
+    by_mid = {o["message_id"]: (p["message_id"], o["verdict"]) for p in props for o in p["outcomes"]}
+    assert by_mid["20221019224616.GP2703033@dread.disaster.area"] == (
+        "Y1AWXiJdyjdLmO1E@casper.infradead.org", "does-not-work")
+    assert by_mid["20221019234256.GR2703033@dread.disaster.area"] == (
+        "20221019220424.GO2703033@dread.disaster.area", "regresses")
+    # Willy's xas_adjust_order diff: "Nope, that ain't it."
+    assert by_mid["20221028040554.GU2703033@dread.disaster.area"] == (
+        "Y1lZ9Rm87GpFRM/Q@casper.infradead.org", "does-not-work")
+    # Zhaoyang's own alternatives are proposals too, with no outcome reported.
+    own = [p for p in props if p["author"] == "Zhaoyang Huang"]
+    assert own and all(p["kind"] in ("diff", "suggestion") for p in own)
+
+
+def test_seed_thread_text_output(cli):
+    result = cli("outcomes", str(SEED_THREAD))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "p1 patch: mm: move xa forward when run across zombie page" in out
+    assert "does-not-work by Dave Chinner" in out
+    assert '"As I suspected, this change did not prevent the livelock."' in out
+    assert "crash: WARNING in iomap_page_release" in out
+
+
+def test_outcomes_are_cached_and_read_back_equal(db):
+    from threadminer.composer import ThreadAnalysis
+    from threadminer.store import Store
+    from threadminer.sources import read
+
+    with Store(db) as store:
+        store.add(read(str(SEED_THREAD)))
+        tid = store.thread_ids()[0]
+        first = ThreadAnalysis(store, tid)
+        computed = first.outcomes()
+        first.writes.flush()
+        again = ThreadAnalysis(store, tid).outcomes()
+        assert again == computed
+        rows = store.db.execute("SELECT COUNT(*) FROM analyses WHERE analyser = 'outcomes'").fetchone()[0]
+        assert rows == 1
+
+
+# --- reading prose --------------------------------------------------------------------------------
+
+def verdicts(text: str, contexts=TESTED, lexicon=None) -> set[str]:
+    return {f.rule.verdict for f in sentence_verdicts(text, lexicon or default_lexicon(), contexts)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # seed thread, Dave Chinner, <20221019224616.GP2703033@dread.disaster.area>: the hedge
+    # ("As I suspected") is in its own clause.
+    ("As I suspected, this change did not prevent the livelock.", {"does-not-work"}),
+    # seed thread, Dave Chinner, <20221019234256.GR2703033@dread.disaster.area>
+    ("This causes a different problems to occur.", {"regresses"}),
+    # linux-modules, David Hildenbrand, 2022-11-25 <CADFyXm5AP8pvXAKRBVNsZd5SUPziKBV0UktwORokuLU7c6Sbvg@mail.gmail.com>
+    ("I just tested your patch in the environment where I can reproduce the vmap allocation issue, and "
+     "(unsurprisingly) this patch similarly seems to fix the issue.", {"works"}),
+    # linux-modules, Uros Bizjak, <CAFULd4b25r5wf31DJputSOZhhMTrejQ_3-2P5rp...>: a negated fix
+    ("(The latter doesn't fix the warning, though).", {"does-not-work"}),
+    # linux-modules, Luis Chamberlain <Y5FPkEgEbDlVXkRK@bombadil.infradead.org>
+    ("Queued onto modules-next.", {"applied"}),
+    # linux-modules, Andy Shevchenko <aU_52lcfC8NzmFp5@smile.fi.intel.com>
+    ("NAK.", {"nacked"}),
+])
+def test_real_sentences(text, expected):
+    assert verdicts(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # Predictions, conditions and questions are not test results (README boundary rules:
+    # "A prediction is not a test"); each stands for a form seen in review mail.
+    "I think this fixes it.",
+    "This patch should fix the problem.",
+    "If this fixes it, I'll send a v2.",
+    "Does this fix it?",
+    "I'm not sure this fixes the livelock.",
+    "Can you check whether this patch fixes the issue?",
+    # Negations: "doesn't fix" is never `works`; "not a NAK" is no NAK.
+    "This patch does not fix the hang for me.",
+])
+def test_predictions_questions_and_negations_are_not_works(text):
+    assert "works" not in verdicts(text)
+
+
+def test_a_question_is_no_verdict_but_a_request_may_be_one():
+    assert verdicts("Does this fix the warning?") == set()
+    assert "changes-requested" in verdicts("Could you please split this into two patches?")
+
+
+def test_test_reports_need_something_to_have_run():
+    # "That works for me" agreeing with a plan (README: "works for me" in the sense of
+    # agreeing is not `works`): without any test nearby, no verdict.
+    assert "works" not in verdicts("It works for me.", contexts=frozenset())
+    assert "works" in verdicts("It works for me.", contexts=TESTED)
+    contexts = message_contexts(["I booted it on my board with the patch applied."], default_lexicon())
+    assert "testing" in contexts
+
+
+# --- the user's lexicon ----------------------------------------------------------------------------
+
+USER_LEXICON = """
+disable = ["nacked.nak"]
+
+[[rule]]
+id = "works.ship-it"
+verdict = "works"
+family = "test-report"
+patterns = ['\\bship it\\b']
+negation = "veto"
+hedge = "ignore"
+
+[words]
+hedge = ['\\bperchance\\b']
+"""
+
+
+def test_a_user_lexicon_adds_disables_and_extends():
+    lexicon = build_lexicon(parse_lexicon(USER_LEXICON))
+    ids = [r.id for r in lexicon.rules]
+    assert "works.ship-it" in ids and "nacked.nak" not in ids
+    assert verdicts("Ship it!", lexicon=lexicon) == {"works"}
+    assert verdicts("Don't ship it.", lexicon=lexicon) == set()
+    assert verdicts("NAK.", lexicon=lexicon) == set()
+    # Lists extend the shipped ones: the new hedge cancels, the old ones still do.
+    assert verdicts("Perchance this fixes the crash.", lexicon=lexicon) == set()
+    assert verdicts("I think this fixes the crash.", lexicon=lexicon) == set()
+    assert lexicon.digest != default_lexicon().digest
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[[rule]]\nid = 'x'\nverdict = 'works'\npatterns = ['(']\n", "bad pattern"),
+    ("[[rule]]\nid = 'x'\nverdict = 'great'\npatterns = ['a']\n", "not one of"),
+    ("[[rule]]\nid = 'x'\nverdict = 'works'\npatterns = ['a']\ncolour = 1\n", "unknown keys"),
+    ("[nonsense]\nx = 1\n", "unknown lexicon tables"),
+    ("not toml = = =", "not valid TOML"),
+])
+def test_a_bad_user_lexicon_is_one_clear_error(text, message):
+    with pytest.raises(LexiconError, match=message):
+        build_lexicon(parse_lexicon(text, "my.toml"))
+
+
+def test_cli_reads_the_lexicon_named_by_the_environment(cli, tmp_path, monkeypatch):
+    path = tmp_path / "lexicon.toml"
+    path.write_text('disable = ["does-not-work.did-not-fix", "does-not-work.still-fails"]\n')
+    monkeypatch.setenv("THREADMINER_LEXICON", str(path))
+    data = outcomes_json(cli, seed_page())
+    verdicts_found = {o["verdict"] for p in data["proposals"] for o in p["outcomes"]}
+    assert "does-not-work" not in verdicts_found and "regresses" in verdicts_found
+
+
+def test_cli_reads_the_lexicon_named_in_the_config_file(cli, tmp_path, monkeypatch):
+    lexicon = tmp_path / "lexicon.toml"
+    lexicon.write_text('disable = ["regresses.causes-problem"]\n')
+    config = tmp_path / "config.toml"
+    config.write_text(f'[outcomes]\nlexicon = "{lexicon}"\n')
+    monkeypatch.delenv("THREADMINER_LEXICON", raising=False)
+    monkeypatch.setenv("THREADMINER_CONFIG", str(config))
+    data = outcomes_json(cli, seed_page())
+    assert "regresses" not in {o["verdict"] for p in data["proposals"] for o in p["outcomes"]}
+
+
+def test_cli_bad_lexicon_is_exit_2_without_traceback(cli, tmp_path, monkeypatch):
+    path = tmp_path / "lexicon.toml"
+    path.write_text("[[rule]]\nid = 'x'\nverdict = 'works'\npatterns = ['(']\n")
+    monkeypatch.setenv("THREADMINER_LEXICON", str(path))
+    result = cli("outcomes", str(seed_page()), "--json")
+    assert result.exit_code == 2
+    assert "bad pattern" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_the_lexicon_ships_with_the_package():
+    from importlib import resources
+
+    text = resources.files("threadminer.analysis").joinpath("outcome_lexicon.toml").read_text("utf-8")
+    assert "[[rule]]" in text
+    assert json.dumps(default_lexicon().raw)  # plain data: its digest keys the cache
+
+
+# --- any input -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted(p for p in FIXTURES.rglob("*")
+                                        if p.is_file() and p.name != "README.md"), ids=lambda p: p.name)
+def test_every_fixture_reads_without_a_traceback(cli, path):
+    """Every archive format threadminer reads (pages, attachments, Outlook quoting, hostile
+    HTML): `outcomes` answers with JSON or one error line."""
+    result = cli("outcomes", str(path), "--json")
+    assert result.exit_code in (0, 1, 2), result.output
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 0:
+        assert "proposals" in json.loads(result.stdout)
+
+
+# --- b4's own follow-up samples (../shared/corpus/b4, see its NOTES.md) --------------------------
+
+def b4_outcomes(cli, name: str) -> dict[str, list[tuple[str, str, str]]]:
+    """(verdict, by, message_id) of each proposal, by title."""
+    from .conftest import corpus_path
+
+    data = outcomes_json(cli, corpus_path("b4", name))
+    return {p["title"] + (f" v{p['version']}" if p["version"] and p["version"] > 1 else ""):
+            [(o["verdict"], o["by"], o["message_id"]) for o in p["outcomes"]] for p in data["proposals"]}
+
+
+def test_b4_followup_trailers_including_a_reply_to_a_reply(cli):
+    found = b4_outcomes(cli, "trailers-followup-single.mbox")
+    got = found["Simple test"]
+    assert ("reviewed", "Followup Reviewer1", "fwup-message-1@example.com") in got
+    assert ("works", "Followup Reviewer2", "fwup-message-2@example.com") in got
+
+
+def test_b4_cover_letter_trailer_is_on_the_series(cli):
+    found = b4_outcomes(cli, "trailers-followup-with-cover.mbox")
+    assert [v for v, _, _ in found["Simple cover v2"]] == ["reviewed"]
+    assert found["Simple test 1 v2"] == []
+    assert [v for v, _, _ in found["Simple test 2 v2"]] == ["reviewed"]
+
+
+def test_b4_quoted_trailer_is_not_a_new_one(cli):
+    """fwup-message-2 quotes `> Reviewed-by: Followup Reviewer1` and gives its own Tested-by:
+    only the Tested-by is its outcome."""
+    found = b4_outcomes(cli, "trailers-followup-bare-address.mbox")
+    from_2 = [v for v, _, mid in found["Simple test"] if mid == "fwup-message-2@example.com"]
+    assert from_2 == ["works"]
+    # The patch's own Reviewed-by (Original Reviewer) is no outcome either.
+    assert not any(mid == "orig-message@example.com" for _, _, mid in found["Simple test"])
+
+
+def test_b4_trailer_already_on_the_patch_is_not_new(cli):
+    """A reply restating the patch's own `Reviewed-by: Alexandre Courbot` gives no outcome."""
+    found = b4_outcomes(cli, "trailers-followup-already-present.mbox")
+    (title,) = found
+    assert not any(v == "reviewed" for v, _, _ in found[title])
+
+
+def test_b4_partial_reroll_supersedes_the_one_patch(cli):
+    found = b4_outcomes(cli, "trailers-followup-partial-reroll.mbox")
+    assert ("superseded", "Test Test", "patch-v3-2-message@example.com") in found["Simple test 2 v2"]
+    assert not any(v == "superseded" for v, _, _ in found["Simple test 1 v2"])
+    assert not any(v == "superseded" for v, _, _ in found["Simple cover v2"])

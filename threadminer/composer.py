@@ -1,0 +1,467 @@
+"""The composer: one thread's analyses, computed once, kept in the store, read back after.
+
+`analyse(store, selection)` yields a `ThreadAnalysis` per selected thread. It reads the
+thread's tree as the store keeps it and asks the store's analysis cache first; only when an
+analysis is missing (or its analyser's version changed, or the thread gained messages) does
+it decode the thread's messages, once, into a `ThreadContext` and run the pure analysis
+functions of `analysis/` on it. New results are written back in a few short transactions.
+
+This is the only module that joins the store and the analyses: `analysis/` never imports the
+store, and the CLI only selects, asks and renders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import timedelta
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from functools import cached_property
+from multiprocessing import get_context
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+from .analysis import diffs as diffs_mod
+from .analysis import ghosts as ghosts_mod
+from .analysis import patch_text as patch_text_mod
+from .analysis import pulls as pulls_mod
+from .analysis import quotes as quotes_mod
+from .analysis import series as series_mod
+from .analysis import subjects as subjects_mod
+from .analysis import outcomes as outcomes_mod
+from .analysis import traces as traces_mod
+from .analysis import trailers as trailers_mod
+from .analysis.context import ThreadContext
+from .analysis.diffs import Diff
+from .analysis.ghosts import QuotedGhost
+from .analysis.pulls import PullRequest
+from .analysis.series import Series, ThreadIndex
+from .analysis.trailers import SeriesTrailers
+from .analysis.lexicon import Lexicon
+from .analysis.outcomes import Proposal
+from .analysis.quotes import QuoteTree
+from .analysis.traces import Occurrence
+from .codec import from_plain, to_plain
+from .dates import from_iso, iso
+from .message import Message
+from .select import Selected, Selection
+from .store import Store, ThreadInfo
+from .threads import Thread
+
+T = TypeVar("T")
+
+# Each analyser's cache version: its own VERSION and those of the analyses it reads.
+QUOTES = ("quotes", f"{quotes_mod.VERSION}")
+TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}")
+GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}")
+DIFFS = ("diffs", f"{diffs_mod.VERSION}+q{quotes_mod.VERSION}")
+SERIES = ("series", f"{series_mod.VERSION}+p{patch_text_mod.VERSION}+s{subjects_mod.VERSION}+t{trailers_mod.VERSION}")
+TRAILERS = ("trailers", f"{trailers_mod.VERSION}+{SERIES[1]}")
+PULLS = ("pulls", f"{pulls_mod.VERSION}")
+# The outcomes read quote trees, crash reports and series; the lexicon's digest and the
+# candidate messages of other threads are added per call (see ThreadAnalysis.outcomes).
+OUTCOMES = ("outcomes", f"{outcomes_mod.VERSION}+q{quotes_mod.VERSION}+t{traces_mod.VERSION}+s{series_mod.VERSION}")
+# Cache rows written in one transaction.
+FLUSH_ROWS = 2000
+# Below this many messages to compute, one process does it faster than starting workers.
+PARALLEL_MIN_MESSAGES = 400
+
+
+class CacheWrites:
+    """New analysis results waiting to be written, shared by the threads of one command."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.rows: dict[tuple[str, str], list[tuple[str, str, Any]]] = {}
+        self.count = 0
+
+    def add(self, analyser: tuple[str, str], scope: str, fingerprint: str, value: Any) -> None:
+        self.add_plain(analyser, scope, fingerprint, to_plain(value))
+
+    def add_plain(self, analyser: tuple[str, str], scope: str, fingerprint: str, data: Any) -> None:
+        self.rows.setdefault(analyser, []).append((scope, fingerprint, data))
+        self.count += 1
+        if self.count >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        for (name, version), rows in self.rows.items():
+            self.store.cache.put(rows, name, version)
+        self.rows.clear()
+        self.count = 0
+
+
+class Collected(CacheWrites):
+    """Results kept to be handed to another process instead of written (see `precompute`)."""
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> list[tuple[tuple[str, str], str, str, Any]]:
+        out = [(analyser, scope, fp, data) for analyser, rows in self.rows.items() for scope, fp, data in rows]
+        self.rows.clear()
+        self.count = 0
+        return out
+
+
+
+class ThreadAnalysis:
+    """The analyses of one stored thread, each computed lazily and cached."""
+
+    def __init__(self, store: Store, thread_id: int, writes: CacheWrites | None = None):
+        self.store = store
+        self.thread_id = thread_id
+        self.writes = writes if writes is not None else CacheWrites(store)
+        self._memo: dict[tuple[str, str], Any] = {}
+
+    # --- what the store knows ------------------------------------------------------------
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return self.store.fingerprint(self.thread_id)
+
+    @cached_property
+    def tree(self) -> Thread:
+        return self.store.thread(self.thread_id)
+
+    @cached_property
+    def info(self) -> ThreadInfo:
+        return self.store.thread_info(self.thread_id)
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """The thread's messages (keys), in date order."""
+        return self.store.thread_keys(self.thread_id)
+
+    @cached_property
+    def context(self) -> ThreadContext:
+        """The thread's messages, decoded once, with its tree and indexes."""
+        return ThreadContext(self._messages.values(), self.tree)
+
+    @cached_property
+    def _messages(self) -> dict[str, Message]:
+        return dict(self.store.messages(self.keys))
+
+    @cached_property
+    def _key_set(self) -> frozenset[str]:
+        return frozenset(self.keys)
+
+    def message(self, key: str) -> Message:
+        """A message of the thread (a page copy is read as the page gave it, under the
+        Message-ID of the message it renders)."""
+        if key in self._key_set:
+            return self._messages[key]
+        msg = self.store.message(key)
+        original = self.store.copy_of(key)
+        if original is not None:
+            msg = replace(msg, message_id=self.store.message(original).message_id)
+        return msg
+
+    # --- the cache -----------------------------------------------------------------------
+
+    def _per_message(self, analyser: tuple[str, str], hint: Any, keys: Iterable[str],
+                     compute: Callable[[str], T]) -> dict[str, T]:
+        """An analysis of each message: from the cache, else computed and cached."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, T] = {}
+        missing = []
+        for key in keys:
+            memo = self._memo.get((analyser[0], key))
+            if memo is not None:
+                out[key] = memo
+            else:
+                missing.append(key)
+        if missing:
+            for key, data in self.store.cache.get(missing, analyser[0], analyser[1], self.fingerprint).items():
+                out[key] = self._memo[(analyser[0], key)] = from_plain(hint, data)
+        for key in keys:
+            if key not in out:
+                value = compute(key)
+                out[key] = self._memo[(analyser[0], key)] = value
+                self.writes.add(analyser, key, self.fingerprint, value)
+        return {key: out[key] for key in keys}
+
+    def _per_thread(self, analyser: tuple[str, str], hint: Any, compute: Callable[[], T]) -> T:
+        scope = f"thread:{self.thread_id}"
+        memo = self._memo.get((analyser[0], scope))
+        if memo is not None:
+            return memo
+        found = self.store.cache.get([scope], analyser[0], analyser[1], self.fingerprint)
+        if scope in found:
+            value = from_plain(hint, found[scope])
+        else:
+            value = compute()
+            self.writes.add(analyser, scope, self.fingerprint, value)
+        self._memo[(analyser[0], scope)] = value
+        return value
+
+    # --- analyses ------------------------------------------------------------------------
+
+    def quote_trees(self, keys: Iterable[str] | None = None) -> dict[str, QuoteTree]:
+        """The quote tree of each message (all of the thread's by default)."""
+        return self._per_message(QUOTES, QuoteTree, self.keys if keys is None else keys,
+                                 lambda key: quotes_mod.parse(self.message(key), self.context))
+
+    def quote_tree(self, key: str) -> QuoteTree:
+        return self.quote_trees([key])[key]
+
+    def traces(self, keys: Iterable[str] | None = None) -> dict[str, tuple[Occurrence, ...]]:
+        """The crash reports in each message, each with the voice that wrote it (from the
+        quote tree, so it is the voice `quotes` shows)."""
+        def compute(key: str) -> tuple[Occurrence, ...]:
+            msg = self.message(key)
+            reports = traces_mod.find_reports(msg.body)
+            if not reports:
+                return ()
+            return tuple(traces_mod.find_occurrences(msg, None, self.quote_tree(key), reports))
+
+        return self._per_message(TRACES, tuple[Occurrence, ...], self.keys if keys is None else keys, compute)
+
+    def diffs(self, keys: Iterable[str] | None = None) -> dict[str, tuple[Diff, ...]]:
+        """Every diff in each message, quoted or not, with the voice that wrote it (the quote
+        tree is asked only for bodies where a diff may be quoted)."""
+        def compute(key: str) -> tuple[Diff, ...]:
+            msg = self.message(key)
+            if not diffs_mod.might_hold_diff(msg.body) and not msg.attachments:
+                return ()
+            tree = self.quote_tree(key) if diffs_mod.needs_tree(msg.body) else None
+            return diffs_mod.find_diffs(msg, tree)
+
+        return self._per_message(DIFFS, tuple[Diff, ...], self.keys if keys is None else keys, compute)
+
+    @cached_property
+    def thread_index(self) -> ThreadIndex:
+        """The thread's messages with their parents, as the series analyses read them."""
+        parent_of = {node.message_id: self.tree.nodes[node.parent].message_id if node.parent in self.tree.nodes
+                     else node.parent for node in self.tree.nodes.values() if not node.ghost}
+        return ThreadIndex(self._messages.values(), parent_of)
+
+    def series(self) -> tuple[Series, ...]:
+        """Every series revision posted in the thread (`analysis.series`)."""
+        return self._per_thread(SERIES, tuple[Series, ...], lambda: series_mod.find_series(self.thread_index))
+
+    def series_trailers(self) -> tuple[SeriesTrailers, ...]:
+        """The trailers replies gave each revision of `series()`, in the same order."""
+        def compute() -> tuple[SeriesTrailers, ...]:
+            found = self.series()
+            return tuple(trailers_mod.collect(s, self.thread_index, [o for o in found if o is not s])
+                         for s in found)
+
+        return self._per_thread(TRAILERS, tuple[SeriesTrailers, ...], compute)
+
+    def pull_requests(self) -> tuple[PullRequest, ...]:
+        """The `git request-pull` messages of the thread."""
+        def compute() -> tuple[PullRequest, ...]:
+            return tuple(p for p in (pulls_mod.find_pull_request(self.message(k)) for k in self.keys) if p)
+
+        return self._per_thread(PULLS, tuple[PullRequest, ...], compute)
+
+    def crash_signatures(self, keys: Iterable[str] | None = None) -> list[traces_mod.Signature]:
+        """The thread's crash reports grouped by crash (one signature per crash)."""
+        return traces_mod.signatures(occ for occs in self.traces(keys).values() for occ in occs)
+
+    def ghosts(self) -> dict[str, QuotedGhost]:
+        """What quotes tell of each message the thread references but does not hold."""
+        if not self.tree.ghosts:
+            return {}
+
+        def compute() -> tuple[QuotedGhost, ...]:
+            return ghosts_mod.quoted_ghosts(self.quote_trees().values(), self.info.message_ids)
+
+        found = self._per_thread(GHOSTS, tuple[QuotedGhost, ...], compute)
+        return {g.message_id: g for g in found if g.message_id}
+
+    def outcomes(self, lexicon: Lexicon | None = None) -> tuple[Proposal, ...]:
+        """The thread's proposals (patches, series, reply diffs, code suggestions), each with
+        the outcomes reported about it, in order of appearance; proposals of other threads
+        that this thread's outcomes are about come last (`in_thread` False). Newer versions
+        posted in other threads of the store are found too. `lexicon`: the outcome rules
+        (default: the user's, see `outcome_lexicon`)."""
+        lexicon = lexicon or outcome_lexicon()
+        candidates = outcome_candidates(self.store, self.thread_id)
+        digest = hashlib.sha1("\n".join(sorted(candidates)).encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        analyser = ("outcomes", f"{OUTCOMES[1]}+l{lexicon.digest}+c{digest}")
+
+        def compute() -> tuple[Proposal, ...]:
+            ctx = self.context
+            trees = {t.message_id: t for t in reversed(list(self.quote_trees().values()))}
+            traces = {}
+            for key, occs in self.traces().items():
+                traces.setdefault(self.message(key).message_id, occs)
+            nodes = self.tree.nodes
+            parent_of = {n.message_id: (nodes[n.parent].message_id if n.parent in nodes else n.parent)
+                         for n in nodes.values()}
+            linked = linked_elsewhere(self.store, self.thread_id, (m.body for m in ctx.messages.values()))
+            others = [m for _, m in self.store.messages(dict.fromkeys(candidates + linked))]
+            others_parent = {m.message_id: (m.parent_ids[0] if m.parent_ids else None) for m in others}
+            return outcomes_mod.find_outcomes(ctx.messages.values(), parent_of, trees, traces, lexicon,
+                                              others, others_parent)
+
+        return self._per_thread(analyser, tuple[Proposal, ...], compute)
+
+    def warm(self, names: Iterable[str]) -> None:
+        """Compute (or read) the named analyses of every message of the thread."""
+        for name in names:
+            {"quotes": self.quote_trees, "traces": self.traces, "ghosts": self.ghosts, "diffs": self.diffs,
+             "series": self.series_trailers}[name]()
+
+    def selected_keys(self, items: Iterable[Selected]) -> list[str]:
+        """The message keys a selection names in this thread (a whole-thread item: all)."""
+        out: dict[str, None] = {}
+        for item in items:
+            if item.key is None:
+                out.update(dict.fromkeys(self.keys))
+            else:
+                out[item.key] = None
+        return list(out)
+
+
+# --- what the outcomes analysis reads beyond the thread ------------------------------------
+
+def outcome_lexicon() -> Lexicon:
+    """The outcome lexicon: the one shipped, with the user's file merged over it (named by
+    THREADMINER_LEXICON, else `[outcomes] lexicon` in the config file)."""
+    from .analysis.lexicon import build_lexicon, parse_lexicon
+    from .config import ConfigError, config_table
+
+    path = os.environ.get("THREADMINER_LEXICON") or config_table("outcomes").get("lexicon")
+    if not path:
+        return build_lexicon()
+    path = os.path.expanduser(str(path))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the outcome lexicon ({exc.strerror or exc})") from None
+    return build_lexicon(parse_lexicon(text, path))
+
+
+# Other threads' postings with one of the thread's patch titles, within this many days of it,
+# are looked at as revisions; postings by its patch authors within AUTHOR_WINDOW_DAYS (a
+# series renamed between versions).
+VERSION_WINDOW_DAYS = 200
+AUTHOR_WINDOW_DAYS = 60
+CANDIDATES_MAX = 400
+NOT_A_REPLY = "lower(subject) NOT LIKE 're:%' AND lower(subject) NOT LIKE 'aw:%' AND lower(subject) NOT LIKE 'fwd:%'"
+
+
+def outcome_candidates(store: Store, thread_id: int) -> list[str]:
+    """Keys of messages in other threads that may be revisions of the thread's series:
+    postings (not replies) with one of its patch titles or by its patch authors, near it in
+    time, with the other postings of their threads (a revision's cover and patches). Cheap:
+    index lookups and subjects only (it is asked before the cache is)."""
+    from .analysis.subjects import parse_subject
+
+    emails: set[str] = set()
+    titles: set[str] = set()
+    dates = []
+    for subject, email, date in store.db.execute(
+            "SELECT subject, author_email, date FROM messages WHERE thread_id = ? AND copy_of IS NULL",
+            (thread_id,)):
+        if date:
+            dates.append(date)
+        info = parse_subject(subject)
+        if not info.reply and (info.patch or info.rfc or info.pull):
+            if email:
+                emails.add(email.lower())
+            if info.subject:
+                titles.add(" ".join(info.subject.lower().split()))
+    if not (emails or titles) or not dates:
+        return []
+    first, last = from_iso(min(dates)), from_iso(max(dates))
+
+    def window(days: int) -> tuple[str, str]:
+        return iso(first - timedelta(days=days)), iso(last + timedelta(days=days))
+
+    rows = []
+    if emails:
+        marks = ",".join("?" * len(emails))
+        rows += store.db.execute(
+            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
+            f" AND date BETWEEN ? AND ? AND lower(author_email) IN ({marks}) AND {NOT_A_REPLY}",
+            (thread_id, *window(AUTHOR_WINDOW_DAYS), *sorted(emails))).fetchall()
+    for title in sorted(titles):
+        rows += store.db.execute(
+            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
+            f" AND date BETWEEN ? AND ? AND instr(subject_key, ?) > 0 AND {NOT_A_REPLY}",
+            (thread_id, *window(VERSION_WINDOW_DAYS), title)).fetchall()
+    found_threads: set[int] = set()
+    for tid, subject, email in rows:
+        info = parse_subject(subject)
+        if info.reply or not (info.patch or info.rfc or info.pull):
+            continue
+        if (email or "").lower() in emails or " ".join(info.subject.lower().split()) in titles:
+            found_threads.add(tid)
+    out: dict[str, None] = {}
+    for tid in sorted(found_threads):
+        for (key,) in store.db.execute(
+                f"SELECT key FROM messages WHERE thread_id = ? AND copy_of IS NULL AND {NOT_A_REPLY} ORDER BY date",
+                (tid,)):
+            out[key] = None
+    return list(out)[:CANDIDATES_MAX]
+
+
+def linked_elsewhere(store: Store, thread_id: int, texts: Iterable[str]) -> list[str]:
+    """Keys of messages in other threads that lore links in `texts` name."""
+    from .analysis.links import links_in
+
+    out: dict[str, None] = {}
+    for mid in sorted({mid for text in texts for mid, _ in links_in(text)}):
+        found = store.lookup(mid)
+        if found is not None and found.key and found.thread_id != thread_id:
+            out[found.key] = None
+    return list(out)[:CANDIDATES_MAX]
+
+
+# --- many threads at once -------------------------------------------------------------------
+
+ANALYSERS: dict[str, tuple[str, str]] = {"quotes": QUOTES, "traces": TRACES, "ghosts": GHOSTS, "diffs": DIFFS,
+                                         "series": TRAILERS}
+THREAD_LEVEL = frozenset({"ghosts", "series"})
+_worker_store: Store | None = None
+
+
+def _start_worker(path: str) -> None:
+    global _worker_store
+    _worker_store = Store(path, create=False)
+
+
+def _work(job: tuple[int, tuple[str, ...]]) -> list:
+    thread_id, names = job
+    assert _worker_store is not None
+    collected = Collected(_worker_store)
+    ta = ThreadAnalysis(_worker_store, thread_id, collected)
+    ta.warm(names)
+    return collected.take()
+
+
+def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> None:
+    """Compute the named analyses that the cache lacks for the selected threads, on every
+    core, and write them to the cache, before the command reads them thread by thread."""
+    name, version = ANALYSERS[names[0]]
+    threads = list(selection.by_thread())
+    missing = store.cache.missing_threads(threads, name, version) if names[0] in THREAD_LEVEL else \
+        store.cache.missing_messages(threads, name, version)
+    total = sum(missing.values())
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or total < PARALLEL_MIN_MESSAGES or store.readonly or store.path == ":memory:":
+        return
+    jobs = [(tid, names) for tid, _ in sorted(missing.items(), key=lambda kv: -kv[1])]
+    writes = CacheWrites(store)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_start_worker,
+                             initargs=(store.path,)) as pool:
+        for rows in pool.map(_work, jobs, chunksize=1):
+            for analyser, scope, fp, data in rows:
+                writes.add_plain(analyser, scope, fp, data)
+    writes.flush()
+
+
+def analyse(store: Store, selection: Selection) -> Iterator[tuple[ThreadAnalysis, list[Selected]]]:
+    """(thread analysis, the selected items in it) for each selected thread, in order; new
+    results are written to the cache as they accumulate and when the walk ends."""
+    writes = CacheWrites(store)
+    try:
+        for thread_id, items in selection.by_thread().items():
+            yield ThreadAnalysis(store, thread_id, writes), items
+    finally:
+        writes.flush()
