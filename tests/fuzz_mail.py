@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from threadminer.message import Message, parse_bytes
-from threadminer.report.terminal import is_safe, safe_text
+from threadminer.report.terminal import is_safe, printable
 from threadminer.sources import Skipped, parse_item
 from threadminer.sources.mbox import iter_mbox_entries
 
@@ -202,8 +202,8 @@ def check_message_bytes(raw: bytes, where: str = "message 1") -> Message | Skipp
                      item.author.email, *item.references, *(a.text for a in item.attachments)):
             if not isinstance(text, str):
                 raise Broken(f"a field is {type(text).__name__}, not str")
-            if not is_safe(safe_text(text)):
-                raise Broken("safe_text left a control character")
+            if not is_safe(printable(text)):
+                raise Broken("printable left a control character")
             text.encode("utf-8", "surrogateescape")
         item.content_hash
         item.recipients

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from threadminer.message import Message, parse_bytes
-from threadminer.sources import Notice, Skipped, parse_item, read
+from threadminer.sources import Notice, Skipped, read
 from threadminer.sources.mbox import iter_mbox_entries
 from threadminer.store import Store
 
@@ -454,9 +454,9 @@ def test_epoch_rewritten_at_the_same_path(tmp_path):
     assert counts["messages_new"] == 1 and counts["messages_seen"] == 19
     assert "history was rewritten" in err and "read again from its first commit" in err
     assert parse_bytes(raws[20]).message_id in stored_ids(db)
-    # The new checkpoint is in the new history: the next import reads nothing again.
+    # The new checkpoint is in the new history: the next import finds nothing new, silently.
     third, err = import_json(db, str(epoch))
-    assert third["messages_new"] == 0 and third["messages_seen"] == 0 and "rewritten" not in err
+    assert third["messages_new"] == 0 and "rewritten" not in err
 
 
 @pytest.mark.skipif(not have("git"), reason="git is not installed")
@@ -473,16 +473,16 @@ def test_epoch_rewrite_is_a_notice(tmp_path):
 # --- what reaches the terminal --------------------------------------------------------------
 
 def test_terminal_escapes_from_mail_are_made_visible():
-    from threadminer.report.terminal import is_safe, safe_line, safe_text
+    from threadminer.report.terminal import is_safe, printable
 
     msg = parse_bytes(hm.terminal_escapes("esc@x"))
     for text in (msg.subject, msg.body):
         assert "\x1b" in text or "\u202e" in text  # decoded, RFC 2047 included: the danger is real
-        shown = safe_text(text)
+        shown = printable(text)
         assert is_safe(shown)
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", shown)
         assert "\\x1b]52;c;" in shown and "\\u202e" in shown  # visible, not silently dropped
-    assert safe_text("line one\n\tindented\n") == "line one\n\tindented\n"
+    assert printable("line one\n\tindented\n") == "line one\n\tindented\n"
 
 
 @pytest.mark.parametrize("text, shown", [
@@ -498,20 +498,20 @@ def test_terminal_escapes_from_mail_are_made_visible():
     ("bad \udcff byte", "bad \\udcff byte"),  # a lone surrogate would crash the print
     ("J\u00f6rg \u05e9\u05dc\u05d5\u05dd \u4e2d\u6587", "J\u00f6rg \u05e9\u05dc\u05d5\u05dd \u4e2d\u6587"),
 ])
-def test_safe_text_cases(text, shown):
-    from threadminer.report.terminal import safe_text
+def test_printable_cases(text, shown):
+    from threadminer.report.terminal import printable
 
-    assert safe_text(text) == shown
+    assert printable(text) == shown
 
 
 def test_file_name_with_newline_cannot_forge_a_line():
-    from threadminer.report.terminal import safe_line
+    from threadminer.report.terminal import one_line
 
     name = "a.eml\nwarning: everything is fine\x1b[1A"
-    line = f"warning: {safe_line(name)}: skipped"
+    line = f"warning: {one_line(name)}: skipped"
     assert "\n" not in line and "\x1b" not in line
     assert line == "warning: a.eml\\nwarning: everything is fine\\x1b[1A: skipped"
-    assert safe_line("cr\rhere") == "cr\\x0dhere"
+    assert one_line("cr\rhere") == "cr\\x0dhere"
 
 
 # --- -o ---------------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ What `-o PATH` does with what is already at PATH, decided once here for every co
   existing file keeps its permission bits.
 - a symlink: followed, as a shell redirection would, and its target replaced as above (the
   link stays a link; a dangling link's target is created).
-- a character device or a FIFO (`/dev/null`, `/dev/tty`, `/dev/stdout`, a pipe from
-  `>(command)`): written through, as `>` does, since that is what naming one means; a
-  rename would have replaced the device node or the pipe with a plain file.
+- a character device or a FIFO (`/dev/null`, `/dev/tty`), or a path naming an open file
+  descriptor (`/dev/stdout`, `/dev/fd/63` from `>(command)`): written through, as `>` does,
+  since that is what naming one means; a rename would have replaced the device node, the
+  pipe or the file behind the descriptor with a plain file.
 - a folder, a block device or a socket: refused (a report is never meant to go there).
 - a file in `protect` (the store): refused, whatever name reaches it.
 """

@@ -46,8 +46,3 @@ def one_line(text: str) -> str:
 def is_safe(text: str) -> bool:
     """True when `printable` would leave `text` as it is."""
     return RE_UNSAFE.search(text) is None
-
-
-# The names the tests and the fuzzers use.
-safe_text = printable
-safe_line = one_line
