@@ -20,7 +20,7 @@ from email import message_from_bytes
 from email.header import decode_header
 from email.message import Message as EmailMessage
 from email.policy import compat32
-from email.utils import format_datetime
+from email.utils import collapse_rfc2231_value, format_datetime
 
 from . import mid as midlib
 from .dates import parse_date
@@ -71,13 +71,9 @@ class Message:
     @property
     def parent_ids(self) -> tuple[str, ...]:
         """Candidate parents, best first: In-Reply-To, then References from the last."""
-        out: list[str] = []
-        if self.in_reply_to:
-            out.append(self.in_reply_to)
-        for ref in reversed(self.references):
-            if ref not in out:
-                out.append(ref)
-        return tuple(out)
+        out = [self.in_reply_to] if self.in_reply_to else []
+        out.extend(reversed(self.references))
+        return tuple(dict.fromkeys(out))
 
     @property
     def recipients(self) -> tuple[Person, ...]:
@@ -251,7 +247,42 @@ def unflow(text: str, delsp: bool) -> str:
     return "\n".join(out)
 
 
-def _html_to_text(html: str) -> str:
+# HTML-only mail is parsed into a tree up to this size; BeautifulSoup builds its tree in
+# Python (a megabyte of tags: about 8 s), so a larger part has its tags stripped instead.
+MAX_PARSED_HTML = 256 * 1024
+RE_TAG = re.compile(r"<[^<>]*>")
+RE_BR = re.compile(r"<br\b[^<>]*>", re.I)
+
+
+def _strip_tags(html: str) -> str:
+    """Text of HTML without parsing it: script and style elements cut, <br> as a newline,
+    other tags removed, entities decoded. Linear in the input, whatever it holds."""
+    import html as htmllib
+
+    low = html.lower()
+    kept = []
+    pos = 0
+    while True:
+        start = min((i for i in (low.find("<script", pos), low.find("<style", pos)) if i != -1), default=-1)
+        if start == -1:
+            kept.append(html[pos:])
+            break
+        kept.append(html[pos:start])
+        closing = "</script" if low.startswith("<script", start) else "</style"
+        end = low.find(closing, start)
+        if end == -1:
+            break
+        pos = low.find(">", end)
+        pos = len(html) if pos == -1 else pos + 1
+    text = RE_BR.sub("\n", "".join(kept))
+    return htmllib.unescape(RE_TAG.sub("", text))
+
+
+def _html_to_text(html: str, defects: list[str] | None = None) -> str:
+    if len(html) > MAX_PARSED_HTML:
+        if defects is not None:
+            defects.append(f"HTML part of {len(html) >> 10} KiB: tags stripped without parsing")
+        return _strip_tags(html)
     from bs4 import BeautifulSoup  # lazily: only HTML-only mail needs it
 
     soup = BeautifulSoup(html, "lxml")
@@ -279,17 +310,48 @@ def _part_text(part: EmailMessage, defects: list[str]) -> str:
         defects.append(defect)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if part.get_content_type() == "text/plain":
-        params = {k.lower(): (v or "").lower() for k, v in part.get_params(failobj=[], header="content-type")}
+        params = {k.lower(): _param_text(v).lower() for k, v in part.get_params(failobj=[], header="content-type")}
         if params.get("format") == "flowed":
             text = unflow(text, params.get("delsp") == "yes")
     return text
 
 
+def _param_text(value: object) -> str:
+    """A MIME parameter as text: RFC 2231 values (`name*=utf-8''d%C3%A9mesg.txt`, as
+    Thunderbird writes them) come from the `email` package as (charset, language, text)."""
+    if isinstance(value, tuple):
+        try:
+            return collapse_rfc2231_value(value, errors="replace")
+        except (LookupError, TypeError, ValueError):
+            return str(value[-1])
+    return value if isinstance(value, str) else ""
+
+
+def _part_header(part: EmailMessage, name: str) -> str:
+    """A part's header as text. compat32 gives an `email.header.Header` for raw 8-bit
+    values; those are decoded here (UTF-8, else the usual fallbacks)."""
+    low = name.lower()
+    for key, value in getattr(part, "_headers", ()):
+        if key.lower() == low:
+            return _raw_header_text(value)
+    return ""
+
+
 def _filename(part: EmailMessage) -> str | None:
-    try:
-        name = part.get_filename()
-    except Exception:  # noqa: BLE001
-        return None
+    disposition = _part_header(part, "Content-Disposition")
+    raw_name = None
+    if "*=" not in disposition:
+        # Plain parameters are read here so raw 8-bit names keep their letters (the `email`
+        # package turns them into replacement characters).
+        params = dict((k.lower(), v) for k, v in RE_MIME_PARAM.findall(";" + disposition.partition(";")[2]))
+        raw_name = params.get("filename")
+    if raw_name is None:
+        try:
+            name = part.get_filename()
+        except Exception:  # noqa: BLE001 - a malformed parameter: no file name
+            return None
+    else:
+        name = raw_name[1:-1].replace('\\"', '"') if raw_name.startswith('"') else raw_name
     return decode_header_value(name) if name else None
 
 
@@ -324,7 +386,7 @@ def extract_body(msg: EmailMessage) -> tuple[str, tuple[Attachment, ...], tuple[
                     stack[0:0] = payload
             continue
         ctype = part.get_content_type()
-        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        disposition = _part_header(part, "Content-Disposition").split(";")[0].strip().lower()
         filename = _filename(part)
         if ctype == "message/rfc822":
             continue
@@ -344,7 +406,7 @@ def extract_body(msg: EmailMessage) -> tuple[str, tuple[Attachment, ...], tuple[
             else:
                 attachments.append(Attachment(filename, ctype, text))
     if not bodies and html:
-        bodies.append(_html_to_text(html[0]))
+        bodies.append(_html_to_text(html[0], defects))
     body = "\n".join(bodies)
     return body, tuple(attachments), tuple(dict.fromkeys(defects))
 
@@ -363,7 +425,7 @@ MAIL_HEADERS = frozenset({
 
 def looks_like_mail(data: bytes) -> bool:
     """True if `data` starts with an RFC 822 header block (a From_ line may precede it)."""
-    head = data[:8192].lstrip(b"\r\n")
+    head = normalize_newlines(data[:8192]).lstrip(b"\r\n")
     if head.startswith(b"From "):
         head = head.split(b"\n", 1)[1] if b"\n" in head else b""
     known = 0
@@ -427,16 +489,33 @@ RE_HEADER_FIELD = re.compile(r"^([!-9;-~]+):[ \t]*((?:.*)(?:\n[ \t].*)*)", re.M)
 
 
 
+def normalize_newlines(raw: bytes) -> bytes:
+    """Bytes whose lines end in a lone CR (classic Mac OS mailers, some Windows exports)
+    with LF line ends instead; anything else is returned as it is. The convention is told
+    from the first 8 KiB: where lone CRs outnumber LFs, CR is the line end. A stray CR
+    inside LF-terminated mail (a console log's progress line) is left alone."""
+    if b"\r" not in raw:
+        return raw
+    head = raw[:8192]
+    crlf = head.count(b"\r\n")
+    if head.count(b"\r") - crlf > head.count(b"\n") - crlf:
+        return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return raw
+
+
 def parse_bytes(raw: bytes, source: str = "") -> Message:
     """Parse one RFC 822 message; raises MessageError if it is not mail.
 
     Most list mail is a single text/plain part: for those the header block is scanned
     directly and the body decoded from its bytes, several times faster than a full parse.
-    Multipart messages get the `email` package's full MIME walk.
+    Multipart messages get the `email` package's full MIME walk; when that fails (its
+    parser recurses per level, so MIME nested hundreds deep ends in RecursionError), the
+    headers are still read and the body is taken from the first text part found.
     """
     if len(raw) > MAX_MESSAGE_BYTES:
         raise MessageError(f"message of {len(raw) // (1024 * 1024)} MiB is over the "
                            f"{MAX_MESSAGE_BYTES // (1024 * 1024)} MiB limit")
+    raw = normalize_newlines(raw)
     if raw.startswith(b"From "):  # an mbox From_ line left in front
         raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
     raw = raw.lstrip(b"\r\n")
@@ -451,8 +530,40 @@ def parse_bytes(raw: bytes, source: str = "") -> Message:
         raise MessageError("binary data, not a mail message" if b"\0" in raw[:8192] else "no mail headers")
     mime = MimeInfo.from_pairs(pairs)
     if mime is None or not mime.ctype.startswith("text/"):
-        return from_email(message_from_bytes(raw, policy=compat32), source, raw)
+        try:
+            return from_email(message_from_bytes(raw, policy=compat32), source, raw)
+        except Exception as exc:  # noqa: BLE001 - the stdlib parser's failure must not lose the message
+            return from_email(None, source, raw, body, pairs, None,
+                              salvage=f"MIME structure not readable ({type(exc).__name__}); "
+                                      "body taken from the first text part")
     return from_email(None, source, raw, body, pairs, mime)
+
+
+# The header block of a text/plain part, wherever it sits in a message whose MIME structure
+# could not be parsed.
+RE_TEXT_PART_TYPE = re.compile(rb"^Content-Type:[ \t]*text/plain\b", re.M | re.I)
+RE_BOUNDARY_LINE = re.compile(rb"^--[^\n]*$", re.M)
+
+
+def salvage_body(body: bytes) -> tuple[str, tuple[Attachment, ...], tuple[str, ...]]:
+    """The text of the first text/plain part found by scanning the bytes, without a MIME
+    parse: its header block runs to the next empty line, its content to the next line that
+    starts with "--" (a boundary). Empty when there is none."""
+    found = RE_TEXT_PART_TYPE.search(body)
+    if found is None:
+        return "", (), ("no text part found",)
+    start = body.rfind(b"\n\n", 0, found.start())
+    start = 0 if start == -1 else start + 2
+    end_head = body.find(b"\n\n", found.start())
+    if end_head == -1:
+        return "", (), ("no text part found",)
+    pairs = scan_header_block(body[start: end_head + 1]) or []
+    mime = MimeInfo.from_pairs(pairs) or MimeInfo("text/plain", {}, "", None)
+    content = body[end_head + 2:]
+    boundary = RE_BOUNDARY_LINE.search(content)
+    if boundary is not None:
+        content = content[: boundary.start()]
+    return _single_part_body(mime, content)
 
 
 # A parameter of a MIME header: name=value or name="quoted value".
@@ -492,7 +603,10 @@ class MimeInfo:
         return cls(main, params, cte, decode_header_value(filename) if filename else None)
 
 
-RE_ADDRESS = re.compile(r"[\w.+=-]+@[\w.-]+")
+# An address-like token. The lookbehind lets a match start only at the start of a token and
+# the possessive quantifiers never give back: without them a 200,000-letter To: without "@"
+# is tried from every position (quadratic: 93 s).
+RE_ADDRESS = re.compile(r"(?<![\w.+=-])[\w.+=-]++@[\w.-]++")
 
 
 def _single_part_body(mime: MimeInfo, body: bytes) -> tuple[str, tuple[Attachment, ...], tuple[str, ...]]:
@@ -514,7 +628,7 @@ def _single_part_body(mime: MimeInfo, body: bytes) -> tuple[str, tuple[Attachmen
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     ctype = mime.ctype
     if ctype == "text/html":
-        return _html_to_text(text), (), tuple(defects)
+        return _html_to_text(text, defects), (), tuple(defects)
     if ctype == "text/plain" and mime.params.get("format", "").lower() == "flowed":
         text = unflow(text, mime.params.get("delsp", "").lower() == "yes")
     filename = mime.filename
@@ -525,9 +639,15 @@ def _single_part_body(mime: MimeInfo, body: bytes) -> tuple[str, tuple[Attachmen
 
 
 WANTED_HEADERS = ("from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references", "list-id")
+# The longest header value read: Postfix's header_size_limit (102400 bytes for a whole
+# header block, the rest discarded), which public-inbox's parser applies too; no message
+# that passed through an MTA carries more. References are read whole (their ids are
+# counted and capped instead: see mid.cap_references).
+MAX_HEADER_CHARS = 102400
 
 
-def _wanted_headers(msg: EmailMessage, pairs: list[tuple[str, str]] | None = None) -> dict[str, list[str]]:
+def _wanted_headers(msg: EmailMessage | None, pairs: list[tuple[str, str]] | None = None,
+                    defects: list[str] | None = None) -> dict[str, list[str]]:
     """The headers threadminer reads, decoded, in one pass over the header list (kernel mail
     carries dozens of Received/ARC/DKIM headers; `Message.get` rescans them per call)."""
     found: dict[str, list[str]] = {}
@@ -541,6 +661,10 @@ def _wanted_headers(msg: EmailMessage, pairs: list[tuple[str, str]] | None = Non
     for name, value in items:
         low = name.lower()
         if low in WANTED_HEADERS:
+            if low != "references" and isinstance(value, str) and len(value) > MAX_HEADER_CHARS:
+                if defects is not None:
+                    defects.append(f"{name} header of {len(value)} characters cut to {MAX_HEADER_CHARS}")
+                value = value[:MAX_HEADER_CHARS]
             try:
                 found.setdefault(low, []).append(decode_header_value(_raw_header_text(value)))
             except Exception:  # noqa: BLE001 - one bad header must not lose the message
@@ -548,23 +672,34 @@ def _wanted_headers(msg: EmailMessage, pairs: list[tuple[str, str]] | None = Non
     return found
 
 
+def _joined(values: list[str], name: str, defects: list[str]) -> str:
+    """Repeated address headers as one value, no longer than one header may be."""
+    text = ", ".join(values)
+    if len(text) > MAX_HEADER_CHARS:
+        defects.append(f"{len(values)} {name} headers of {len(text)} characters cut to {MAX_HEADER_CHARS}")
+        text = text[:MAX_HEADER_CHARS]
+    return text
+
+
 def from_email(msg: EmailMessage | None, source: str, raw: bytes | None, body_bytes: bytes | None = None,
-               pairs: list[tuple[str, str]] | None = None, mime: MimeInfo | None = None) -> Message:
+               pairs: list[tuple[str, str]] | None = None, mime: MimeInfo | None = None,
+               salvage: str | None = None) -> Message:
     """Build a Message from a parsed `email.message.Message`.
 
     For a single-part text message, `msg` is None, `pairs` holds its headers, `mime` its
-    content type, and the body is decoded here from `body_bytes`.
+    content type, and the body is decoded here from `body_bytes`. With `salvage` (the reason
+    the MIME parse failed), `msg` and `mime` are None and the body is found by `salvage_body`.
     """
-    defects: list[str] = []
-    headers = _wanted_headers(msg, pairs)
+    defects: list[str] = [salvage] if salvage else []
+    headers = _wanted_headers(msg, pairs, defects)
 
     def first(name: str) -> str:
         values = headers.get(name)
         return values[0] if values else ""
 
     author = parse_person(first("from"))
-    to = ", ".join(headers.get("to", ()))
-    cc = ", ".join(headers.get("cc", ()))
+    to = _joined(headers.get("to", ()), "To", defects)
+    cc = _joined(headers.get("cc", ()), "Cc", defects)
     subject = first("subject")
     date_value = first("date")
     date = parse_date(date_value)
@@ -572,6 +707,8 @@ def from_email(msg: EmailMessage | None, source: str, raw: bytes | None, body_by
         defects.append(f"unparsable date {date_value[:60]!r}")
     if mime is not None:
         body, attachments, body_defects = _single_part_body(mime, body_bytes or b"")
+    elif msg is None:
+        body, attachments, body_defects = salvage_body(body_bytes or b"")
     else:
         body, attachments, body_defects = extract_body(msg)
     defects.extend(body_defects)
@@ -601,6 +738,11 @@ def make_message(*, message_id: str | None, subject: str, author: Person, date: 
     if in_reply_to == message_id:
         in_reply_to = None
     references = tuple(r for r in references if r != message_id)
+    if len(references) > midlib.MAX_REFERENCES:
+        defects = (*defects, f"References: kept {midlib.MAX_REFERENCES} of {len(references)} ids "
+                             f"(the first {midlib.REFERENCES_HEAD} and the last "
+                             f"{midlib.MAX_REFERENCES - midlib.REFERENCES_HEAD})")
+        references = midlib.cap_references(references)
     return Message(message_id=message_id, subject=subject, author=author, date=date,
                    in_reply_to=in_reply_to, references=references, body=body,
                    attachments=attachments, to=to, cc=cc, list_id=list_id, source=source,
@@ -608,38 +750,65 @@ def make_message(*, message_id: str | None, subject: str, author: Person, date: 
 
 
 def render_rfc822(message: Message) -> bytes:
-    """Rebuild RFC 822 bytes from a Message's fields (for sources without raw mail)."""
+    """Rebuild RFC 822 bytes from a Message's fields (for sources without raw mail).
+
+    Non-ASCII values (a name, or an address with a non-ASCII domain, from a pasted page) are
+    written as RFC 2047 encoded words, which `parse_bytes` decodes back to the same text."""
     from email.charset import QP, Charset
     from email.mime.text import MIMEText
 
-    charset = Charset("utf-8")
-    charset.body_encoding = QP
-    out = MIMEText(message.body, "plain", charset)
+    try:
+        charset = Charset("utf-8")
+        charset.body_encoding = QP
+        out = MIMEText(message.body, "plain", charset)
+        for name, value in _rendered_headers(message):
+            out[name] = _header_value(value)
+        return out.as_bytes()
+    except Exception:  # noqa: BLE001 - never lose a message over its rendering: plain UTF-8
+        lines = [f"{name}: {_one_line(value)}" for name, value in _rendered_headers(message)]
+        lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8",
+                  "Content-Transfer-Encoding: 8bit", "", message.body]
+        return "\n".join(lines).encode("utf-8", "replace")
+
+
+def _rendered_headers(message: Message) -> list[tuple[str, str]]:
+    headers = []
     if message.author.name or message.author.email:
-        out["From"] = _format_person(message.author)
+        headers.append(("From", _format_person(message.author)))
     if message.subject:
-        out["Subject"] = message.subject
+        headers.append(("Subject", message.subject))
     if message.date:
-        out["Date"] = format_datetime(message.date)
-    out["Message-ID"] = f"<{message.message_id}>"
+        headers.append(("Date", format_datetime(message.date)))
+    headers.append(("Message-ID", f"<{message.message_id}>"))
     if message.in_reply_to:
-        out["In-Reply-To"] = f"<{message.in_reply_to}>"
+        headers.append(("In-Reply-To", f"<{message.in_reply_to}>"))
     if message.references:
-        out["References"] = " ".join(f"<{r}>" for r in message.references)
-    if message.to:
-        out["To"] = message.to
-    if message.cc:
-        out["Cc"] = message.cc
-    if message.list_id:
-        out["List-Id"] = message.list_id
-    return out.as_bytes()
+        headers.append(("References", " ".join(f"<{r}>" for r in message.references)))
+    for name, value in (("To", message.to), ("Cc", message.cc), ("List-Id", message.list_id)):
+        if value:
+            headers.append((name, value))
+    return headers
+
+
+def _one_line(value: str) -> str:
+    # A header value never holds a line break: one would start a forged header.
+    return " ".join(value.replace("\0", "").split())
+
+
+def _header_value(value: str):
+    from email.header import Header
+
+    value = _one_line(value)
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 def _format_person(person: Person) -> str:
-    from email.header import Header
+    """"Name <address>", quoted as RFC 5322 wants when the name is ASCII; a non-ASCII name or
+    address stays as text (the whole header is then encoded by `_header_value`)."""
     from email.utils import formataddr
 
-    if person.email:
-        return formataddr((str(Header(person.name, "utf-8")) if not person.name.isascii() else person.name,
-                           person.email))
-    return str(Header(person.name, "utf-8")) if not person.name.isascii() else person.name
+    if not person.email:
+        return person.name
+    if person.name.isascii() and person.email.isascii():
+        return formataddr((person.name, person.email))
+    return f"{person.name} <{person.email}>" if person.name else f"<{person.email}>"

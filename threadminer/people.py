@@ -61,11 +61,34 @@ def deobfuscate_address(addr: str) -> tuple[str, bool]:
     return addr.lower(), False
 
 
+# How deep RFC 5322 comments may nest before their parentheses are ignored. The `email`
+# package reads a comment by recursing once per "(" (600 nested: RecursionError); real
+# mail nests at most one or two deep ("Name (Company (EU))").
+MAX_COMMENT_DEPTH = 8
+
+
+def tame_comments(value: str) -> str:
+    """`value` with every parenthesis turned into a space when comments nest deeper than
+    MAX_COMMENT_DEPTH (counting unclosed ones), so the address in it can still be read."""
+    if value.count("(") <= MAX_COMMENT_DEPTH:
+        return value
+    depth = deepest = 0
+    for char in value:
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")" and depth:
+            depth -= 1
+    if deepest <= MAX_COMMENT_DEPTH:
+        return value
+    return value.replace("(", " ").replace(")", " ")
+
+
 def parse_person(value: str | None) -> Person:
     """Parse a From value: 'Name <a@b>', 'a@b (Name)', 'a at b (Name)', 'Name', ..."""
     if not value:
         return Person("", "")
-    value = " ".join(value.split())
+    value = " ".join(tame_comments(value).split())
     # Pipermail: "rakesh.pandit at gmail.com (Rakesh Pandit)"
     m = re.match(r"^\s*(.+?\s+at\s+\S+)\s+\((.*)\)\s*$", value)
     if m and RE_AT_FORM.match(m.group(1)):
@@ -94,7 +117,7 @@ def parse_person(value: str | None) -> Person:
 def parse_addresses(values: list[str]) -> list[Person]:
     """All addresses in To/Cc values."""
     out = []
-    for name, addr in getaddresses(values):
+    for name, addr in getaddresses([tame_comments(v) for v in values]):
         if not addr and not name:
             continue
         email, obf = deobfuscate_address(addr) if addr else ("", False)

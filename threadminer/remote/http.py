@@ -11,6 +11,7 @@ Only http and https are spoken.
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import shutil
 import threading
@@ -21,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from ..version import __version__
@@ -43,6 +45,10 @@ class Limits:
 
     connect_timeout: float = 10.0
     read_timeout: float = 60.0  # between two reads of the body, not for the whole download
+    # A whole request (connect, headers, body), so that a server trickling a byte every few
+    # seconds, never silent for read_timeout, is still given up on; 0 = no limit. 256 MiB
+    # in 600 s needs 0.4 MiB/s.
+    max_request_seconds: float = 600.0
     retries: int = 3  # further tries after a 5xx or 429
     retry_backoff: float = 1.0  # first wait when the server gives no Retry-After; doubles
     max_retry_after: float = 300.0  # a server asking for a longer pause is not waited for
@@ -62,7 +68,7 @@ class Limits:
                 continue
             value = table[f.name]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                from .config import ConfigError
+                from ..config import ConfigError
 
                 raise ConfigError(f"{where} {f.name}: must be a number >= 0, not {value!r}")
             values[f.name] = int(value) if f.name in ("retries", "max_redirects") else float(value)
@@ -161,6 +167,72 @@ def is_retried(status: int) -> bool:
     return status == 429 or (500 <= status < 600 and status not in NOT_RETRIED_5XX)
 
 
+# The moment the request being sent must be done by (time.monotonic()), or None.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("threadminer_http_deadline",
+                                                                        default=None)
+
+
+def _bounded(timeout: float | None) -> float | None:
+    """A socket timeout no longer than what is left of the current request's time."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the request took longer than its deadline")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write waits at most until the request's deadline:
+    httpx's timeouts are per socket operation, so one byte every few seconds never trips
+    them, in the body or in the headers."""
+
+    def __init__(self, inner: httpcore.NetworkStream):
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):  # type: ignore[no-untyped-def]
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _bounded(timeout)))
+
+    def get_extra_info(self, info: str):  # type: ignore[no-untyped-def]
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend):
+        self._inner = inner
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # type: ignore[no-untyped-def]
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _bounded(timeout), local_address, socket_options))
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # type: ignore[no-untyped-def]
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _bounded(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _watch_deadlines(client: httpx.Client) -> None:
+    """Give the connection pools of `client` (its own and any proxy's) connections that
+    honour the request deadline. httpx has no public hook for this: where its internals
+    differ, the deadline is still checked between two chunks of a body (`Client._save`)."""
+    transports = [getattr(client, "_transport", None), *getattr(client, "_mounts", {}).values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None and not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+
+
 class Client:
     """An HTTP client for one run. Use as a context manager."""
 
@@ -174,6 +246,8 @@ class Client:
         # under the expansion cap: httpx would decode it without one.
         self._http = httpx.Client(headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},
                                   timeout=timeout, follow_redirects=False, transport=transport)
+        if transport is None:
+            _watch_deadlines(self._http)
 
     def close(self) -> None:
         self._http.close()
@@ -206,6 +280,8 @@ class Client:
             check_url(url)
             host = urlsplit(url).hostname or ""
             self._limiter.wait(host, self.limits.requests_per_second)
+            seconds = self.limits.max_request_seconds
+            token = _DEADLINE.set(time.monotonic() + seconds if seconds > 0 else None)
             try:
                 with self._http.stream(method, url) as resp:
                     status = resp.status_code
@@ -223,6 +299,8 @@ class Client:
                     self._save(resp, dest)
                     return Reply(str(resp.url), status, content_type, dest), None
             except httpx.TimeoutException as exc:
+                if self._past_deadline():
+                    raise FetchError(self._deadline_message(url)) from None
                 raise FetchError(f"{url}: timed out {_timeout_phase(exc, self.limits)}") from None
             except httpx.ConnectError as exc:
                 raise FetchError(f"{url}: cannot connect ({_first_line(exc) or 'connection failed'})") from None
@@ -233,7 +311,17 @@ class Client:
                 raise FetchError(f"{url}: {type(exc).__name__}: {_first_line(exc)}") from None
             except OSError as exc:
                 raise FetchError(f"{url}: cannot save the download ({exc.strerror or exc})") from None
+            finally:
+                _DEADLINE.reset(token)
         raise FetchError(f"{url}: more than {self.limits.max_redirects} redirects")
+
+    def _past_deadline(self) -> bool:
+        deadline = _DEADLINE.get()
+        return deadline is not None and time.monotonic() >= deadline
+
+    def _deadline_message(self, url: str) -> str:
+        return (f"{url}: gave up after {self.limits.max_request_seconds:g} s: the server sends too slowly "
+                f"(max_request_seconds in [fetch] of the configuration file sets this limit)")
 
     def _save(self, resp: httpx.Response, dest: str) -> None:
         """Stream the body to `dest` under the size cap, then undo a gzip Content-Encoding."""
@@ -249,6 +337,8 @@ class Client:
         received = 0
         with open(wire, "wb") as fh:
             for chunk in resp.iter_raw(CHUNK):
+                if self._past_deadline():
+                    raise FetchError(self._deadline_message(str(resp.url)))
                 received += len(chunk)
                 if received > cap:
                     raise FetchError(f"{resp.url}: over the {self.limits.max_download_mb:g} MiB download limit")
@@ -265,7 +355,8 @@ def gunzip_file(src: str, dest: str, limit: int, name: str) -> None:
             if raw.read(2) != GZIP_MAGIC:
                 raise FetchError(f"{name}: announced as gzip but is not gzip data")
             raw.seek(0)
-            with wrap_stream(raw, name, limit) as stream, open(dest, "wb") as out:
+            # `limit` already holds the configured ratio cap (Limits.expansion_cap).
+            with wrap_stream(raw, name, limit, ratio=None) as stream, open(dest, "wb") as out:
                 shutil.copyfileobj(stream, out, CHUNK)
     except FetchError:
         raise

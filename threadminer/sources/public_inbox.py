@@ -73,6 +73,21 @@ def list_blobs(log_lines: Iterator[bytes]) -> Iterator[tuple[str, str]]:
         yield commit, blob
 
 
+def has_commit_in_history(path: str, commit: str) -> bool:
+    """Whether `commit` is HEAD or an ancestor of it in the epoch at `path`. False when the
+    commit is unknown (a re-cloned epoch) or off the current history (a purge rewrote it)."""
+    if not re.fullmatch(r"[0-9a-f]{40,64}", commit):
+        return False
+    try:
+        proc = subprocess.run(["git", "--git-dir", path, "merge-base", "--is-ancestor", commit, "HEAD"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+    except FileNotFoundError:
+        raise SourceError("git is not installed: it is needed to read public-inbox epochs") from None
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"{path}: git did not answer whether {commit[:12]} is in its history") from None
+    return proc.returncode == 0
+
+
 def iter_epoch(path: str, since: str | None = None) -> Iterator[tuple[str, bytes]]:
     """Yield (commit, raw message bytes) for each message of one epoch, oldest first.
 
