@@ -22,7 +22,7 @@ import click
 from .version import __version__
 from .composer import CacheWrites, ThreadAnalysis, analyse, precompute
 from .errors import ThreadminerError
-from .report.terminal import printable
+from .report.terminal import one_line, printable
 from .select import Selection, everything, needs_store_of_its_own, select
 from .store import Store
 
@@ -31,7 +31,7 @@ class CliError(click.ClickException):
     """A one-line error with the exit code the contract gives."""
 
     def __init__(self, message: str, exit_code: int = 2):
-        super().__init__(printable(message))
+        super().__init__(one_line(message))
         self.exit_code = exit_code
 
 
@@ -111,7 +111,8 @@ class Run:
         return bool(self.options.get("quiet")) or not sys.stderr.isatty()
 
     def warn(self, text: str) -> None:
-        click.echo(printable(f"warning: {text}"), err=True)
+        # One line, always: a newline in a file name must not forge another warning.
+        click.echo(one_line(f"warning: {text}"), err=True)
 
     def select(self, sources: tuple[str, ...], *, offline: bool = False, base: str | None = None,
                whole_threads: bool = False, all_threads: bool = False, default_all: bool = False) -> Selection:
@@ -137,15 +138,15 @@ class Run:
         if imported.skipped_count > 20:
             self.warn(f"{imported.skipped_count - 20} more items skipped")
         for note in imported.notes:
-            self.warn(note)
+            click.echo(one_line(f"note: {note}"), err=True)
         self.exit_code = max(self.exit_code, selection.exit_code)
         if selection.problems and not selection.items and not imported.keys:
             # Nothing could be read: the last problem is the command's error (nothing on stdout).
             for problem in selection.problems[:-1]:
-                click.echo(printable(f"Error: {problem}"), err=True)
+                click.echo(one_line(f"Error: {problem}"), err=True)
             raise CliError(str(selection.problems[-1]), selection.exit_code)
         for problem in selection.problems:
-            click.echo(printable(f"Error: {problem}"), err=True)
+            click.echo(one_line(f"Error: {problem}"), err=True)
 
     def threads(self, selection: Selection, *analyses: str) -> Iterator[tuple[ThreadAnalysis, list]]:
         """The selected threads' analyses; `analyses` names those to compute on every core
@@ -231,10 +232,8 @@ def write_output(output: str | None, text: str, store: Store | None = None) -> N
         return
     from .report.files import write_text_atomic
 
-    if store is not None and os.path.exists(output) and os.path.samefile(output, store.path):
-        raise CliError(f"{output}: that is the store; choose another output file")
     with errors_as_exit_codes():
-        write_text_atomic(output, text + "\n")
+        write_text_atomic(output, text + "\n", protect=(store.path,) if store is not None else ())
 
 
 # --- commands --------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def fetch(store: Store, arg: str | None = None, *, query: str | None = None, thr
         got = download(http, target, folder)
         result = _import(store, got, arg or query or "", target.message_id)
         if output:
-            write_output(got, output)
+            write_output(got, output, protect=(store.path,))
             result.output = output
     anchor = target.message_id or next(iter(result.imported.keys), None)
     thread_id = store.thread_id_of(anchor) if anchor else None
@@ -113,17 +113,17 @@ def fetch(store: Store, arg: str | None = None, *, query: str | None = None, thr
     return result
 
 
-def write_output(got: Downloaded, path: str) -> None:
+def write_output(got: Downloaded, path: str, protect: tuple[str, ...] = ()) -> None:
     """Write a download to `path` atomically: the mbox, or gzip when `path` ends in .gz."""
     from .report.files import copy_file_atomic
 
     if path.endswith(".gz"):
         if got.gzip is not None:
-            copy_file_atomic(path, got.gzip)
+            copy_file_atomic(path, got.gzip, protect=protect)
         else:
-            copy_file_atomic(path, got.mbox, gzip_it=True)
+            copy_file_atomic(path, got.mbox, gzip_it=True, protect=protect)
     else:
-        copy_file_atomic(path, got.mbox)
+        copy_file_atomic(path, got.mbox, protect=protect)
 
 
 # --- updating -----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from ..dates import iso
 from ..errors import StoreError, ThreadminerError
 from ..message import Message
 from ..people import name_key
-from ..sources import Checkpoint, Item, Skipped
+from ..sources import Checkpoint, Item, Notice, Skipped
 from ..threads import EPOCH, SUBJECT_WINDOW, build_threads, is_reply_subject, subject_key
 from .pages import MIN_SHARED, page_renders, similarity
 from .reader import NOT_A_COPY, Reader, duplicate_key, fingerprint, merged_tree
@@ -126,6 +126,9 @@ class Writer:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for item, compressed in _compress_ahead(items):
+                if isinstance(item, Notice):
+                    result.notes.append(f"{item.source}: {item.where}: {item.reason}")
+                    continue
                 if isinstance(item, Skipped):
                     result.skip(item)
                     continue
@@ -155,14 +158,20 @@ class Writer:
             # A full disk, a read-only file, a lock held too long: what was committed stays.
             self._rollback()
             raise StoreError(f"{self.path}: cannot write ({exc})") from None
-        except BaseException as exc:
-            # Keep what was committed; drop the half-done batch. A SourceError raised by the
-            # reader mid-archive lands here: the messages before it stay stored, and the
-            # error says how many that is.
+        except ThreadminerError as exc:
+            # The reader met damage mid-archive (a cut .gz, a bomb): every message read
+            # before it is whole and stays stored, and the error says how many that is.
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
+            self._uncommitted = 0
+            self._try_rebuild()
+            exc.args = (f"{exc} ({self._committed(result)} messages read before it are stored)",)
+            raise
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM, out of memory): keep what was committed; drop the
+            # half-done batch, which the next run reads again.
             self._rollback()
             self._try_rebuild()
-            if isinstance(exc, ThreadminerError):
-                exc.args = (f"{exc} ({self._committed(result)} messages read before it are stored)",)
             raise
         self.rebuild_dirty_threads()
         # The threads the messages are in now (an import merges threads as it goes).
