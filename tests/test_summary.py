@@ -122,7 +122,7 @@ def test_output_file_rules(cli, tmp_path, db):
     assert out.read_text().startswith("# \\[RFC PATCH\\]")
     assert cli("summarize", mbox_path, "-o", "-").stdout.startswith("# ")
     refused = cli("timeline", mbox_path, "-o", db)
-    assert refused.exit_code == 2 and "that is the store" in refused.stderr
+    assert refused.exit_code == 2 and "is the store" in refused.stderr
     assert cli("timeline", mbox_path, "--format", "json").exit_code == 0  # the store still works
 
 

@@ -73,7 +73,7 @@ def raw_message_id(raw: bytes) -> str | None:
     return found.group(1).decode("utf-8", "replace") if found else None
 
 
-def parse_item(raw: bytes, source: str, where: str) -> Message | Skipped:
+def parse_item(raw: bytes, source: str, where: str, archive: str | None = None) -> Message | Skipped:
     """One message of an archive: parsed, or a Skipped naming it (place and Message-ID)
     and saying why. No failure inside one message may stop the rest of the archive: an
     unexpected exception (a bug, the stdlib parser's RecursionError, a MemoryError on an
@@ -85,7 +85,8 @@ def parse_item(raw: bytes, source: str, where: str) -> Message | Skipped:
     except Exception as exc:  # noqa: BLE001 - see the docstring
         reason = f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
     mid = raw_message_id(raw)
-    return Skipped(source, f"{where}, <{mid}>" if mid else where, reason, mid)
+    # (In a folder the message's source is its file; a skip names the folder and the file.)
+    return Skipped(archive or source, f"{where}, <{mid}>" if mid else where, reason, mid)
 
 
 def read(source: str, resume: dict[str, str] | None = None) -> Iterator[Item]:
@@ -311,4 +312,4 @@ def _read_files(path: str) -> Iterator[Item]:
                 # An mbox file inside the folder.
                 yield from _read_mbox(io.BytesIO(data), full)
                 continue
-            yield parse_item(data, full, rel)
+            yield parse_item(data, full, rel, archive=path)
