@@ -19,7 +19,8 @@ Default EPOCH: ../shared/corpus/public-inbox/linux-modules/0.git ($THREADMINER_S
    (parents from In-Reply-To, not the stored tree), in this process.
 3. b4's side: every stored thread holding a message that looks like a patch to b4 (a
    non-reply whose text has a diff, by b4's own DIFF_RE), or in which threadminer wrote a
-   series, is written as an mbox (the stored messages, in date order) and given to
+   series, is written as an mbox (the stored messages, in date order; see mbox_bytes) and
+   given to
    `b4 --offline-mode -c b4.attestation-policy=off am -m THREAD.mbox -o OUT -n b4 ROOT`
    (ROOT: the thread's root message; in one process, bench/b4_worker.py). Results are cached
    in --workdir with a digest of the mbox, and b4 runs again only on a changed mbox (or
@@ -39,6 +40,8 @@ Default EPOCH: ../shared/corpus/public-inbox/linux-modules/0.git ($THREADMINER_S
    multiset in any order. What the normalised figure forgives is still printed as its own
    kind (diff-whitespace, diff-whitespace-flowed when the posted message was format=flowed,
    trailer-order), so each can be read and judged; bench/b4_compare_notes.md does.
+   Beyond the acceptance, and not counted in either figure: the commit's author and title
+   as `git mailinfo` reads them (in-body From/Subject first) for each patch both hold.
    Both mailboxes of each thread stay in --workdir for reading (out/b4.mbx, threadminer.mbx).
 
 Speed: threadminer's whole-command wall time (import, then patches over the epoch; again with
@@ -51,6 +54,7 @@ each, start-up included.
 from __future__ import annotations
 
 import argparse
+import email.header
 import email.parser
 import email.policy
 import hashlib
@@ -150,8 +154,12 @@ def has_candidate_patch(thread: list[Message]) -> bool:
 
 
 def mbox_bytes(thread: list[Message]) -> bytes:
-    """An mboxo file b4 reads with Python's mailbox.mbox: From_ lines, body lines starting
-    with "From " escaped."""
+    """The thread as an mbox, in date order, body lines starting with "From " escaped as
+    ">From " (mboxrd, as lore's t.mbox.gz). b4 reads a local mbox with Python's mailbox.mbox
+    (mboxo), which leaves the ">": such a line in a commit message stays ">From " in b4's
+    output. A diff line never starts with "From ", so the diff and trailer comparisons are
+    not touched. (A maildir would avoid the escape, but b4 takes a maildir's messages in
+    directory order, which changes the order it adds trailers in.)"""
     parts = []
     for m in thread:
         raw = m.as_bytes().replace(b"\r\n", b"\n")
@@ -190,7 +198,8 @@ def run_b4(python: str, jobs: list[dict], cache: dict, cache_file: str) -> None:
 # --- reading and comparing the two mailboxes (one function for both sides) -------------------
 
 def read_mbx(data: bytes) -> list[dict]:
-    """The messages of a git-am mbox, each decoded as its own headers say: Message-Id, body."""
+    """The messages of a git-am mbox, each decoded as its own headers say: Message-Id, body,
+    and the commit's author and title as `git mailinfo` reads them."""
     out = []
     parser = email.parser.BytesParser(policy=email.policy.default)
     for chunk in RE_MBX_SEPARATOR.split(data):
@@ -202,9 +211,51 @@ def read_mbx(data: bytes) -> list[dict]:
             body = part.get_content()
         except (LookupError, ValueError):
             body = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
-        out.append({"message_id": str(msg.get("Message-Id", "")).strip().strip("<>"),
-                    "body": body.replace("\r\n", "\n")})
+        body = body.replace("\r\n", "\n")
+        head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(chunk)
+        author, title = commit_identity(header_text(head.get("From")), header_text(head.get("Subject")), body)
+        out.append({"message_id": str(msg.get("Message-Id", "")).strip().strip("<>"), "body": body,
+                    "author": author, "title": title})
     return out
+
+
+def header_text(value) -> str:
+    """A header's text, RFC 2047 words decoded, unfolded."""
+    if value is None:
+        return ""
+    try:
+        text = str(email.header.make_header(email.header.decode_header(str(value))))
+    except (LookupError, ValueError, UnicodeError):
+        text = str(value)
+    return " ".join(text.split())
+
+
+RE_INBODY = re.compile(r"^(From|Subject):[ \t]*(.*)$", re.I)
+
+
+def commit_identity(author: str, subject: str, body: str) -> tuple[str, str]:
+    """(author, title) of the commit `git am` makes: in-body From/Subject lines at the top
+    of the body win over the headers; "Name <addr>" or "addr (Name)", quotes dropped; the
+    title is the subject without its leading "Re:" and [...] prefixes."""
+    for line in body.lstrip("\n").split("\n"):
+        m = RE_INBODY.match(line)
+        if not m:
+            break
+        if m.group(1).lower() == "from":
+            author = m.group(2).strip()
+        else:
+            subject = m.group(2).strip()
+    m = re.match(r"^(.*?)\s*<([^>]*)>\s*$", author) or re.match(r"^()\s*(\S+@\S+)\s*(?:\((.*)\))?$", author)
+    if m:
+        name = (m.group(1) or (m.group(3) if m.lastindex and m.lastindex >= 3 else "") or "").strip().strip('"')
+        author = f"{name} <{m.group(2).strip()}>"
+    title = subject
+    while True:
+        stripped = re.sub(r"^\s*(?:(?:re|aw|fwd?)\s*:|\[[^\]]*\])\s*", "", title, flags=re.I)
+        if stripped == title:
+            break
+        title = stripped
+    return author, " ".join(title.split())
 
 
 def diff_of(body: str) -> str:
@@ -272,6 +323,22 @@ def compare(b4_msgs: list[dict], tm_msgs: list[dict], flowed: frozenset[str] = f
     order = ["diff-text", "diff-whitespace-flowed", "diff-whitespace", "trailers-only-b4",
              "trailers-only-threadminer", "trailer-order"]
     return kinds + [k for k in order if k in found]
+
+
+def compare_commits(b4_msgs: list[dict], tm_msgs: list[dict]) -> list[str]:
+    """Beyond the acceptance (not counted): the commit's author and title differ for a patch
+    both mailboxes hold."""
+    tm_by = {m["message_id"]: m for m in tm_msgs}
+    found = []
+    for m in b4_msgs:
+        o = tm_by.get(m["message_id"])
+        if o is None:
+            continue
+        if m["author"] != o["author"] and "author" not in found:
+            found.append("author")
+        if m["title"] != o["title"] and "title" not in found:
+            found.append("title")
+    return found
 
 
 # --- threadminer's library path (--library) ------------------------------------------------
@@ -387,6 +454,7 @@ def main() -> None:
         run_b4(python, jobs, cached, stamp)
 
     kinds: Counter[str] = Counter()
+    commit_kinds: Counter[str] = Counter()
     agree = agree_normalised = compared = 0
     b4_seconds = 0.0
     rows = []
@@ -405,8 +473,10 @@ def main() -> None:
         agree += not found
         agree_normalised += set(found) <= FORGIVEN
         kinds.update(found)
+        commits = compare_commits(b4_msgs, tm_msgs)
+        commit_kinds.update(commits)
         folder = os.path.dirname(res["outdir"])
-        rows.append({"root": root, "kinds": found, "b4": [m["message_id"] for m in b4_msgs],
+        rows.append({"root": root, "kinds": found, "commit_kinds": commits, "b4": [m["message_id"] for m in b4_msgs],
                      "threadminer": [m["message_id"] for m in tm_msgs], "b4_exit": res["exit"], "dir": folder})
         if tm_data:
             with open(os.path.join(folder, "threadminer.mbx"), "wb") as fh:
@@ -422,6 +492,9 @@ def main() -> None:
     print("disagreements by kind (a series may have several):")
     for k, n in kinds.most_common():
         print(f"  {k:28} {n}{'   (forgiven by the normalisation)' if k in FORGIVEN else ''}")
+    print("beyond the acceptance, not counted above: series where a patch both export differs in the commit's")
+    for k in ("author", "title"):
+        print(f"  {k:28} {commit_kinds[k]}")
     n = max(compared, 1)
     b4_ms = 1000 * b4_seconds / n
     print(f"speed over {compared} compared threads ({len(threads)} threads in the store):")
@@ -442,7 +515,7 @@ def main() -> None:
     for k in args.show:
         print(f"\n{k}:")
         for row in rows:
-            if k in row["kinds"]:
+            if k in row["kinds"] + row["commit_kinds"]:
                 print(f"  {row['root']}  {row['dir']}")
     if args.sample:
         bad = [r for r in rows if r["kinds"]]
