@@ -89,7 +89,7 @@ def am_message(msg: Message, series: Series, counter: int, trailers: SeriesTrail
     if signoff and f"signed-off-by: {signoff.lower()}" not in body.lower():
         added.append(f"Signed-off-by: {signoff}")
     body = add_trailers(body, added)
-    head = [("Subject", am_subject(series, info, title)), ("From", author), ("Date", date),
+    head = [("Subject", am_subject(series, info, title, counter or None)), ("From", author), ("Date", date),
             ("Message-Id", f"<{msg.message_id}>"), ("MIME-Version", "1.0"),
             ("Content-Type", 'text/plain; charset="utf-8"'),
             ("Content-Transfer-Encoding", "7bit" if body.isascii() else "8bit")]
@@ -98,16 +98,18 @@ def am_message(msg: Message, series: Series, counter: int, trailers: SeriesTrail
     return ("\n".join(lines) + "\n\n" + body + "\n").encode("utf-8", "surrogateescape")
 
 
-def am_subject(series: Series, info: SubjectInfo, title: str) -> str:
+def am_subject(series: Series, info: SubjectInfo, title: str, counter: int | None = None) -> str:
     """`[PATCH RFC v3 2/7] title`, as b4 writes it: the revision when the series names one,
-    the counter when the message had one; list tags and other prefixes dropped."""
+    the counter when the message had one (the slot the patch fills, `counter`, when the
+    series corrected a slip in its numbering); list tags and other prefixes dropped."""
     parts = ["PATCH"]
     if info.rfc:
         parts.append("RFC")
     if series.version_explicit or series.partial_reroll:
         parts.append(f"v{series.version_label}")
     if info.counter is not None:
-        parts.append(f"{info.counter}/{max(info.total or 0, info.counter)}")
+        n = counter or info.counter
+        parts.append(f"{n}/{max(info.total or 0, n)}")
     return f"[{' '.join(parts)}] {title}"
 
 
