@@ -488,11 +488,23 @@ def test_tight_quoted_patch():
 
 
 def test_flowed_join_of_an_empty_context_line():
-    """The sender's mailer read the empty context line " " as a soft line break and joined it
-    to the added line after it (" +\tif (..."): one added line short of the header. The hunk
-    runs to the signature, so it is no excerpt; split again, the counts and the diffstat
-    ("6 insertions(+)") agree."""
+    """Thunderbird sent the empty context line " " space-stuffed ("  ") in a format=flowed
+    body; read as RFC 3676 says, it is a soft break that joins it to the added line after it
+    (" +\tif (..."). Decoding keeps a line of spaces a hard break, so the diff is whole."""
     [diff] = find_diffs(fixture("flowed-joined-empty-context.eml"))
+    assert files(diff) == [("kernel/module/main.c", "modified", 6, 0)]
+    assert (diff.truncated, diff.repaired) == (False, False)
+    assert "\t}\n \n+\tif (!(shdr->sh_flags & SHF_WRITE)) {\n" in diff.text
+    assert not [n for n in diff.notes if "diffstat" in n]
+
+
+def test_joined_empty_context_line_is_repaired():
+    """The same patch as a literal RFC 3676 decoder gives it (an archive page of that
+    message shows the join): one added line short of the header. The hunk runs to the
+    signature, so it is no excerpt; split again, the counts and the diffstat agree."""
+    body = fixture("flowed-joined-empty-context.eml").body.replace("\t}\n \n+\tif (!(shdr", "\t}\n +\tif (!(shdr")
+    assert " +\tif (!(shdr" in body
+    [diff] = find_diffs(built(body))
     assert files(diff) == [("kernel/module/main.c", "modified", 6, 0)]
     assert (diff.truncated, diff.repaired) == (False, True)
     assert "\t}\n\n+\tif (!(shdr->sh_flags & SHF_WRITE)) {\n" in diff.text

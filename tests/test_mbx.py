@@ -15,7 +15,7 @@ from threadminer.patches import export_thread
 from threadminer.report.mbx import file_stem, fold_header, is_scissors, mailinfo, slug, write_exports
 from threadminer.sources import read
 
-from .conftest import corpus_path, have
+from .conftest import FIXTURES, corpus_path, have
 
 SOB = "Test Override <test-override@example.com>"
 
@@ -115,6 +115,15 @@ def test_in_body_headers_and_scissors():
     author, subject, date, rest = mailinfo(body, "Sender <s@example.com>", "Re: chatter", "Mon, 1 Jan 2024 00:00:00 +0000")
     assert (author, subject) == ("Real Author <real@example.com>", "[PATCH] the real subject")
     assert rest.startswith("Commit text.")
+
+
+def test_author_address_keeps_the_senders_case():
+    # Kuan-Ying Lee writes "Kuan-Ying.Lee@mediatek.com"; the commit git am makes from the
+    # message itself (and from b4's mailbox) keeps that spelling, so the export must too.
+    msgs = [m for m in read(str(FIXTURES / "series" / "linux-modules-address-case.eml")) if isinstance(m, Message)]
+    mbx = export_thread(msgs)[0].mbx.decode()
+    assert "\nFrom: Kuan-Ying Lee <Kuan-Ying.Lee@mediatek.com>\n" in mbx
+    assert msgs[0].author.email == "kuan-ying.lee@mediatek.com"  # people are still compared lowercased
 
 
 def test_long_subjects_fold():

@@ -16,7 +16,7 @@ from threadminer.people import parse_person
 from threadminer.sources import Skipped, read
 from threadminer.sources.mbox import TooLarge, iter_mbox
 
-from .conftest import corpus_path
+from .conftest import FIXTURES, corpus_path
 
 
 def only(path) -> Message:
@@ -149,6 +149,16 @@ def test_format_flowed_is_undone():
     assert unflow(text, delsp=False) == ("This is a long line that was wrapped by the sender.\n"
                                          "> quoted and wrapped\nplain")
     assert unflow("word\u0020\nnext", delsp=True) == "wordnext"
+
+
+def test_format_flowed_line_of_spaces_is_a_hard_break():
+    # Thunderbird sent a patch's empty context line " " space-stuffed, as "  " (linux-modules,
+    # <d1d1756a-2f6d-4b81-bd6d-50ddf7f39996@gmail.com>, fixtures/diffs/flowed-joined-empty-context.eml):
+    # it stays a line of its own instead of joining the added line after it.
+    msg = only(FIXTURES / "diffs" / "flowed-joined-empty-context.eml")
+    assert "\t}\n \n+\tif (!(shdr->sh_flags & SHF_WRITE)) {\n" in msg.body
+    assert unflow("  \n+\tif (x) {", delsp=False) == " \n+\tif (x) {"
+    assert unflow("  \n+\tif (x) {", delsp=True) == " \n+\tif (x) {"
 
 
 def test_every_patchwork_fuzz_mail_reads_without_an_exception():

@@ -16,7 +16,7 @@ from threadminer.analysis.subjects import parse_subject
 from threadminer.message import Message
 from threadminer.sources import read
 
-from .conftest import FIXTURES, corpus_path
+from .conftest import FIXTURES, Cli, corpus_path
 
 
 def messages(path: Path) -> list[Message]:
@@ -338,3 +338,22 @@ def test_seed_thread_diffs_in_replies_are_follow_ups_not_patches():
     assert len(with_diff) == 3
     assert [mid for mid in with_diff if index.is_patch(mid)] == [
         "1665725448-31439-1-git-send-email-zhaoyang.huang@unisoc.com"]
+
+
+# --- on the linux-modules epoch ------------------------------------------------------------
+
+def test_hand_numbered_replacements_fill_the_slots_of_the_patches_they_answer(modules_db, tmp_path):
+    # linux-modules, Jan 2025: v3 of "module: Use RCU instead of RCU-sched." (28 patches),
+    # then two replacements both sent as "[PATCH v3.5 25/28]": bpf, answering the review of
+    # v3 25/28, and kprobes, answering the review of v3 26/28 whose title it has. The second
+    # one's n is a slip: it replaces 26/28 (b4 numbers both 25 and exports only the two).
+    records = Cli(modules_db).json("patches", "--offline", "20250108090457.512198-1-bigeasy@linutronix.de",
+                                   "-o", str(tmp_path), "--json")["series"]
+    assert len(records) == 1 and records[0]["version_label"] == "3.5" and records[0]["partial_reroll"]
+    slots = {p["counter"]: p["message_id"] for p in records[0]["patches"]}
+    assert sorted(slots) == list(range(1, 29))
+    assert slots[25] == "20250129084751.tH6iidUO@linutronix.de"
+    assert slots[26] == "20250129084925.9ppBjGLC@linutronix.de"
+    assert slots[27] == "20250108090457.512198-28-bigeasy@linutronix.de"
+    mbx = open(records[0]["file"], encoding="utf-8").read()
+    assert "Subject: [PATCH v3.5 26/28] kprobes: Use RCU in all users of" in mbx

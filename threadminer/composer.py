@@ -49,27 +49,31 @@ from .analysis.quotes import QuoteTree
 from .analysis.traces import Occurrence
 from .codec import from_plain, to_plain
 from .dates import from_iso, iso
-from .message import Message
+from .message import DECODING, Message
 from .select import Selected, Selection
 from .store import Store, ThreadInfo
 from .threads import Thread
 
 T = TypeVar("T")
 
-# Each analyser's cache version: its own VERSION and those of the analyses it reads.
-QUOTES = ("quotes", f"{quotes_mod.VERSION}")
-TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}")
-GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}")
-DIFFS = ("diffs", f"{diffs_mod.VERSION}+q{quotes_mod.VERSION}")
-SERIES = ("series", f"{series_mod.VERSION}+p{patch_text_mod.VERSION}+s{subjects_mod.VERSION}+t{trailers_mod.VERSION}")
+# Each analyser's cache version: its own VERSION and those of the analyses it reads, and the
+# version of message decoding (the text every analysis reads).
+M = f"+m{DECODING}"
+QUOTES = ("quotes", f"{quotes_mod.VERSION}{M}")
+TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}{M}")
+GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}{M}")
+DIFFS = ("diffs", f"{diffs_mod.VERSION}+q{quotes_mod.VERSION}{M}")
+SERIES = ("series",
+          f"{series_mod.VERSION}+p{patch_text_mod.VERSION}+s{subjects_mod.VERSION}+t{trailers_mod.VERSION}{M}")
 TRAILERS = ("trailers", f"{trailers_mod.VERSION}+{SERIES[1]}")
-PULLS = ("pulls", f"{pulls_mod.VERSION}")
+PULLS = ("pulls", f"{pulls_mod.VERSION}{M}")
 # The outcomes read quote trees, crash reports and series; the lexicon's digest and the
 # candidate messages of other threads are added per call (see ThreadAnalysis.outcomes).
-OUTCOMES = ("outcomes", f"{outcomes_mod.VERSION}+q{quotes_mod.VERSION}+t{traces_mod.VERSION}+s{series_mod.VERSION}")
+OUTCOMES = ("outcomes",
+            f"{outcomes_mod.VERSION}+q{quotes_mod.VERSION}+t{traces_mod.VERSION}+s{series_mod.VERSION}{M}")
 # The thread-level reports and what they read (traces, quotes; the outcomes they read are
 # added per call as a digest of the proposals, see ThreadAnalysis._reads_outcomes).
-_READS = f"t{traces_mod.VERSION}+q{quotes_mod.VERSION}"
+_READS = f"t{traces_mod.VERSION}+q{quotes_mod.VERSION}{M}"
 QUESTIONS = ("questions", f"{questions_mod.VERSION}+{_READS}")
 PARTICIPANTS = ("participants", f"{participants_mod.VERSION}+{_READS}")
 TIMELINE = ("timeline", f"{timeline_mod.VERSION}+c{crashes_mod.VERSION}+p{participants_mod.VERSION}+{_READS}")

@@ -34,6 +34,10 @@ PATCH_SUFFIXES = (".patch", ".diff", ".txt", ".log")
 # similar (its mda refuses over ~ 10-30 MB), and lore never carries larger.
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 
+# The text messages decode to: bump when it changes for some input (analyses cached in a store
+# were computed from the old text and are recomputed; see composer.py).
+DECODING = 2
+
 
 class MessageError(ValueError):
     """The bytes are not a mail message (no headers, binary junk, over the size limit)."""
@@ -213,7 +217,12 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
 # --- body extraction -------------------------------------------------------------------
 
 def unflow(text: str, delsp: bool) -> str:
-    """Undo format=flowed (RFC 3676): join soft-broken lines of equal quote depth."""
+    """Undo format=flowed (RFC 3676): join soft-broken lines of equal quote depth.
+
+    A line holding only spaces is a hard break: a generator breaks lines between words, so
+    it never ends a soft line there; such a line is a patch's empty context line (" ")
+    that a mailer sent space-stuffed (Thunderbird writes "  "), which RFC 3676 read
+    literally would join to the next line of the patch (" +\tif (...")."""
     out: list[str] = []
     pending: str | None = None
     pending_depth = -1
@@ -231,7 +240,7 @@ def unflow(text: str, delsp: bool) -> str:
         if pending is not None and depth != pending_depth:
             out.append(pending)
             pending = None
-        soft = content.endswith(" ")
+        soft = content.endswith(" ") and bool(content.strip())
         if soft and delsp:
             content = content[:-1]
         if pending is None:

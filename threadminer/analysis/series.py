@@ -15,7 +15,9 @@ series revision posted in it, the way `b4 am` and Patchwork see them:
   and then a PATCH) is a new *round*: a patch whose slot is taken starts one;
 - an unnumbered patch posted inside a numbered series is a series of its own (Patchwork);
 - a partial re-roll (`[PATCH v3 2/2]` sent as a reply to `[PATCH v2 2/2]`) takes the other
-  patches, and the cover, from the revision before it, as b4 does.
+  patches, and the cover, from the revision before it, as b4 does; a replacement numbered
+  by hand that answers the earlier patch with its title but another n fills that patch's
+  slot (`ThreadIndex.counter`).
 
 Across threads: `versions.py` (revisions linked, the revision to export); pull requests:
 `pulls.py`. Whether a message carries a patch is decided by `patch_text.patch_files` alone
@@ -32,10 +34,10 @@ from urllib.parse import unquote
 
 from ..message import Message
 from .patch_text import RE_DIFF_HEADER, RE_DIFFSTAT, PatchFile, patch_files, patch_id, patch_text
-from .subjects import SubjectInfo, parse_subject
+from .subjects import SubjectInfo, parse_subject, title_key
 from .trailers import parse_trailers
 
-VERSION = 1
+VERSION = 2
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # A cover and its patches go out in one `git send-email` run; a cover that answers nothing
@@ -129,6 +131,7 @@ class ThreadIndex:
         self._info: dict[str, SubjectInfo] = {}
         self._files: dict[str, tuple[PatchFile, ...] | None] = {}
         self._followup: dict[str, bool] = {}
+        self._counter: dict[str, int | None] = {}
 
     def date(self, mid: str) -> datetime:
         msg = self.by_id.get(mid)
@@ -164,6 +167,28 @@ class ThreadIndex:
 
     def is_patch(self, mid: str) -> bool:
         return not self.is_followup(mid) and self.files(mid) is not None
+
+    def counter(self, mid: str) -> int | None:
+        """The slot a patch fills: the n of its n/N, except for a replacement numbered by
+        hand. A patch of a later version sent in reply to (a reply to) its author's patch of
+        an earlier version, with that patch's title but another n, replaces that patch: the
+        n is a slip ("[PATCH v3.5 25/28] kprobes: ..." sent under "[PATCH v3 26/28]
+        kprobes: ...", the second of two replacements both numbered 25)."""
+        if mid not in self._counter:
+            info = self.info(mid)
+            counter = info.counter
+            if counter and info.version is not None:
+                for anc in self.ancestors(mid):
+                    if anc not in self.by_id or not self.is_patch(anc):
+                        continue
+                    other = self.info(anc)
+                    if other.counter and other.version_key < info.version_key \
+                            and self.by_id[anc].author.email == self.by_id[mid].author.email:
+                        if other.counter != counter and title_key(other.subject) == title_key(info.subject):
+                            counter = other.counter
+                        break
+            self._counter[mid] = counter
+        return self._counter[mid]
 
     def is_explicit_cover(self, mid: str) -> bool:
         info = self.info(mid)
@@ -272,10 +297,10 @@ def _place(index: ThreadIndex, rounds: list[_Round], mid: str,
     it is free; else start a new round."""
     info = index.info(mid)
     email = index.by_id[mid].author.email
-    if info.counter is None:
+    counter = index.counter(mid)
+    if counter is None:
         rounds.append(_Round(version[0], version[1], version[2], email, {1: mid}, [], unnumbered=True))
         return
-    counter = info.counter
     for rnd in reversed(rounds):
         if rnd.version != version[0] or rnd.unnumbered or rnd.author_email != email:
             continue
@@ -438,7 +463,7 @@ def _build(index: ThreadIndex, rnd: _Round, number: int, previous: _Round | None
 def _patch(index: ThreadIndex, mid: str, rnd: _Round, carried_from: int | None, counter: int | None = None) -> Patch:
     msg = index.by_id[mid]
     info = index.info(mid)
-    return Patch(message_id=mid, counter=counter if counter is not None else (info.counter or 1),
+    return Patch(message_id=mid, counter=counter if counter is not None else (index.counter(mid) or 1),
                  subject=msg.subject, title=info.subject, author=author_of(msg), author_email=msg.author.email,
                  date=msg.date, version=info.version if info.version is not None else rnd.version[0],
                  files=index.files(mid) or (), patch_id=patch_id(patch_text(msg) or ""), carried_from=carried_from)

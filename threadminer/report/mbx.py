@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 from typing import Iterable, Mapping
 
 from ..analysis.patch_text import RE_DIFFSTAT, patch_text
@@ -89,7 +89,7 @@ def am_message(msg: Message, series: Series, counter: int, trailers: SeriesTrail
     if signoff and f"signed-off-by: {signoff.lower()}" not in body.lower():
         added.append(f"Signed-off-by: {signoff}")
     body = add_trailers(body, added)
-    head = [("Subject", am_subject(series, info, title)), ("From", author), ("Date", date),
+    head = [("Subject", am_subject(series, info, title, counter or None)), ("From", author), ("Date", date),
             ("Message-Id", f"<{msg.message_id}>"), ("MIME-Version", "1.0"),
             ("Content-Type", 'text/plain; charset="utf-8"'),
             ("Content-Transfer-Encoding", "7bit" if body.isascii() else "8bit")]
@@ -98,16 +98,18 @@ def am_message(msg: Message, series: Series, counter: int, trailers: SeriesTrail
     return ("\n".join(lines) + "\n\n" + body + "\n").encode("utf-8", "surrogateescape")
 
 
-def am_subject(series: Series, info: SubjectInfo, title: str) -> str:
+def am_subject(series: Series, info: SubjectInfo, title: str, counter: int | None = None) -> str:
     """`[PATCH RFC v3 2/7] title`, as b4 writes it: the revision when the series names one,
-    the counter when the message had one; list tags and other prefixes dropped."""
+    the counter when the message had one (the slot the patch fills, `counter`, when the
+    series corrected a slip in its numbering); list tags and other prefixes dropped."""
     parts = ["PATCH"]
     if info.rfc:
         parts.append("RFC")
     if series.version_explicit or series.partial_reroll:
         parts.append(f"v{series.version_label}")
     if info.counter is not None:
-        parts.append(f"{info.counter}/{max(info.total or 0, info.counter)}")
+        n = counter or info.counter
+        parts.append(f"{n}/{max(info.total or 0, n)}")
     return f"[{' '.join(parts)}] {title}"
 
 
@@ -246,24 +248,44 @@ def add_trailers(body: str, added: list[str]) -> str:
 
 def _person(msg: Message) -> str:
     person = msg.author
+    email = _address_as_written(msg, person.email)
     if not person.name or person.name == person.email:
-        return person.email
+        return email
     name = person.name
     if re.search(r'[()<>@,:;.\\"\[\]]', name):
         name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return f"{name} <{person.email}>" if person.email else name
+    return f"{name} <{email}>" if email else name
+
+
+def _address_as_written(msg: Message, email: str) -> str:
+    """The sender's address as the From header spells it. `Person.email` is lowercased
+    to compare people, but the commit's author is what the sender wrote: `git am` of the
+    message itself (and b4) keep `Kuan-Ying.Lee@mediatek.com` as it is."""
+    value = _raw_header(msg, "From")
+    if value and email:
+        for _, addr in getaddresses([value]):
+            if addr.strip().lower() == email:
+                return addr.strip()
+    return email
+
+
+def _raw_header(msg: Message, name: str) -> str | None:
+    """A header of the original message, unfolded, encoded words left as they are."""
+    if msg.raw:
+        try:
+            value = BytesHeaderParser(policy=compat32).parsebytes(msg.raw[:65536]).get(name)
+            if value:
+                return " ".join(str(value).split())
+        except Exception:  # noqa: BLE001 - a broken header block: the caller falls back
+            pass
+    return None
 
 
 def _date_header(msg: Message) -> str:
     """The Date header as the message wrote it (git am keeps the author's time zone)."""
-    if msg.raw:
-        try:
-            head = BytesHeaderParser(policy=compat32).parsebytes(msg.raw[:65536])
-            value = head.get("Date")
-            if value:
-                return " ".join(str(value).split())
-        except Exception:  # noqa: BLE001 - a broken header block: fall back to the parsed date
-            pass
+    value = _raw_header(msg, "Date")
+    if value:
+        return value
     return format_datetime(msg.date) if msg.date else ""
 
 
