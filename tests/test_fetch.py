@@ -19,7 +19,7 @@ import pytest
 
 from threadminer import __version__
 from threadminer.remote.http import RateLimiter, USER_AGENT, retry_after
-from threadminer.remote.lore import Target, parse_url, target_for, update_query
+from threadminer.remote.urls import Target, parse_url, target_for, update_query
 from threadminer.message import Message
 from threadminer.sources import read
 from threadminer.store import Store

@@ -241,7 +241,7 @@ def test_no_escape_sequence_from_mail_reaches_the_terminal(tmp_path):
     body = ("\x1b[2J\x1b[31mred\x1b[0m \x1bP1$r\x1b\\ text \u202egnp.exe\n\n"
             "BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
             "RIP: 0010:do\x1b]0;title\x07_thing+0x10/0x20\nCall Trace:\n <TASK>\n do_thing+0x10/0x20\n")
-    first = mail("esc1@example.org", body, subject=f"[PATCH] \x1b]8;;http://x\x07click\x1b]8;;\x07",
+    first = mail("esc1@example.org", body, subject="[PATCH] \x1b]8;;http://x\x07click\x1b]8;;\x07",
                  sender="Mal\u202eory <m@example.org>")
     second = mail("esc2@example.org", "> " + body, subject=encoded, extra="In-Reply-To: <esc1@example.org>\n")
     box = tmp_path / "escape.mbox"

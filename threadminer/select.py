@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import NotFound, SourceError, ThreadminerError
 from .mid import message_id_argument
-from .remote.lore import RE_SCHEME, RE_URL, parse_url
+from .remote.urls import RE_SCHEME, RE_URL, parse_url
 from .sources import Item, parallel, read
 from .sources.identity import Identity, digest, identify, pending_commits
 from .store import ImportResult, Store

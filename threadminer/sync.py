@@ -22,7 +22,8 @@ from .dates import from_iso, iso
 from .errors import NotFound, SourceError
 from .message import Message
 from .remote.http import Client, Limits
-from .remote.lore import Downloaded, SearchUnavailable, Target, download, fetch_settings, target_for, update_query
+from .remote.lore import Downloaded, SearchUnavailable, download, fetch_settings
+from .remote.urls import Target, target_for, update_query
 from .sources import Checkpoint, Item, read_stream
 from .store import ImportResult, Store
 

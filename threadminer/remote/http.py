@@ -28,6 +28,7 @@ import httpx
 from ..version import __version__
 from ..errors import FetchError, SourceError
 from ..sources.compressed import GZIP_MAGIC, wrap_stream
+from .urls import check_url
 
 PROJECT_URL = "https://pypi.org/project/threadminer/"
 USER_AGENT = f"threadminer/{__version__} (+{PROJECT_URL})"
@@ -136,15 +137,6 @@ class Reply:
     status: int
     content_type: str
     path: str | None = None
-
-
-def check_url(url: str) -> None:
-    """Refuse anything but an absolute http(s) URL (file://, ftp://, data:, ...)."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise SourceError(f"{url}: only http and https URLs are fetched")
-    if not parts.hostname:
-        raise SourceError(f"{url}: no host in this URL")
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:
