@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from ..dates import MONTHS, ZONES, parse_date
@@ -327,8 +328,10 @@ def _split_date_person(mid: str, day_first: bool) -> tuple[AttributionDate | Non
     return None
 
 
+@lru_cache(maxsize=8192)
 def parse_attribution(text: str) -> Attribution | None:
-    """Parse one attribution (one line, or two lines joined by a space); None if it is not one."""
+    """Parse one attribution (one line, or two lines joined by a space); None if it is not one.
+    (Cached: a thread quotes the same attribution lines again and again, deeper each time.)"""
     line = _clean(text)
     if not line or len(line) > 240:
         return None

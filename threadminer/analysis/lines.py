@@ -12,7 +12,7 @@ starting a new one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Quote markers: ">" repeated, optionally one space or tab between them ("> >", ">>", "> >>").
 RE_MARKERS = re.compile(r"^>(?:[ \t]?>)*")
@@ -20,10 +20,11 @@ RE_MARKERS = re.compile(r"^>(?:[ \t]?>)*")
 MAX_DEPTH = 64
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One body line: `markers` is how many ">" it starts with, `content` the rest (one space
-    after the markers removed), `raw` the line as written."""
+    after the markers removed), `raw` the line as written. (A named tuple: bodies hold
+    hundreds of thousands of lines, and a tuple is made several times faster than a frozen
+    dataclass.)"""
 
     number: int
     markers: int
