@@ -36,6 +36,7 @@ RE_NTH = re.compile(r"\b(first|second|third|fourth|fifth) (?:patch|commit)\b", r
 RE_RANGE = re.compile(r"\bpatch(?:es)?\s+#?(\d+)(?:/\d+)?\s*(?:-|to|\.\.)\s*#?(\d+)\b", re.I)
 RE_COUNTERS = re.compile(r"\b(\d+)/\d+\b")
 RE_GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b.{0,40}[,!]?$", re.I)
+RE_TRAILER_SENTENCE = re.compile(r"^[A-Z][\w-]*-by:\s", re.I)
 RE_SIGNOFF = re.compile(r"^(?:thanks|thank you|thx|cheers|regards|best regards|best|br|ciao)[,!. ]*(?:\w+\.?)?$", re.I)
 
 
@@ -254,8 +255,36 @@ def prose_claims(mr: MessageReading, lexicon: Lexicon, voice: int = 0) -> list[C
             out.append(Claim(rule.verdict, s.text, rule.id, structured, s.first_line, voice, s.depth, rule.who,
                              counters=scope_of(s.text) if rule.verdict == "applied" else None, prose=True,
                              last_line=s.last_line, contexts=contexts))
+    if not self_fix and not any(c.verdict == "changes-requested" for c in out):
+        request = conditional_request(mr, lexicon, content)
+        if request is not None:
+            out.append(request)
     _attach_traces(mr, out, voice)
     return out
+
+
+def conditional_request(mr: MessageReading, lexicon: Lexicon, content: list[Sentence]) -> Claim | None:
+    """A review that approves on a condition ("Otherwise looks good", "With that fixed:")
+    asked for a change: its first comment written after a quote (an inline comment) before
+    the condition, else the condition itself, is the request (`content`: one voice's
+    sentences without greetings and sign-offs)."""
+    markers = lexicon.messages.get("conditional_approval", ())
+    marker = next((s for s in content if any(rx.search(s.text) for rx in markers)), None)
+    if marker is None:
+        return None
+    segments = mr.tree.segments
+    quoted_lines = [seg.last_line for seg in segments if seg.depth > marker.depth]
+    chosen = marker
+    for s in content:
+        if s.index >= marker.index:
+            break
+        if RE_TRAILER_SENTENCE.match(s.text):
+            continue
+        if any(last < s.first_line for last in quoted_lines):
+            chosen = s
+            break
+    return Claim("changes-requested", chosen.text, "changes-requested.conditional-approval", False,
+                 chosen.first_line, chosen.voice, chosen.depth, "other", prose=True, last_line=chosen.last_line)
 
 
 def _attach_traces(mr: MessageReading, claims: list[Claim], voice: int) -> None:
