@@ -93,6 +93,7 @@ class Proposal:
     last_line: int | None = None
     quoted_in: str | None = None  # known only from a quote in this message (its own is not archived)
     in_thread: bool = True        # False: a proposal of another thread this one's outcomes are about
+    missing: bool = False         # its message is not in the archive: known from the replies to it
 
 
 # --- who is who -------------------------------------------------------------------------------
@@ -278,7 +279,8 @@ def _external_patches(other_series, others: Mapping[str, Message]) -> list[Found
 def _freeze(f: Found, pid: str) -> Proposal:
     outcomes = sorted(f.outcomes, key=lambda o: (o.date or EPOCH, o.message_id, o.line or 0))
     return Proposal(pid, f.kind, f.author, f.author_email, f.message_id, f.date, f.version, f.title, f.files,
-                    tuple(outcomes), f.series_message_ids, f.first_line, f.last_line, f.quoted_in, f.in_thread)
+                    tuple(outcomes), f.series_message_ids, f.first_line, f.last_line, f.quoted_in, f.in_thread,
+                    f.missing)
 
 
 def find_outcomes(messages: Iterable[Message], parent_of: Mapping[str, str | None],

@@ -11,7 +11,11 @@
   requests that name a tree and commit instead of carrying a diff;
 - proposals known only from a quote: a diff or suggestion in a quoted voice whose message is
   not in the archive (a pasted archive page quotes the whole discussion): the quote is all
-  there is of it, so it stands for the proposal, read from the message that quotes it.
+  there is of it, so it stands for the proposal, read from the message that quotes it;
+- patches known only from the replies to them: a patch cross-posted to another list often
+  reaches an archive only through the replies that cc it ("Re: [PATCH v2] title" answering a
+  Message-ID the archive lacks); the missing message stands for the patch, its title and
+  version from the replies' subject, its author and date from their attribution lines.
 
 A `Found` is the analysis's working copy of a proposal (the public value is `Proposal`).
 """
@@ -27,7 +31,7 @@ from .code_blocks import CodeBlock
 from .reading import MessageReading, ThreadReading
 from .pulls import find_pull_request
 from .series import EPOCH, Series, find_series
-from .subjects import parse_subject
+from .subjects import parse_subject, title_key
 
 RE_SYZ_TEST = re.compile(r"^#syz test:?\s*(\S+)?\s*(\S+)?", re.M)
 RE_WS = re.compile(r"\s+")
@@ -55,6 +59,7 @@ class Found:
     quoted_in: str | None = None  # known only from a quote in this message
     voice_author: str | None = None
     in_thread: bool = True
+    missing: bool = False  # its message is not in the archive: known from the replies to it
     id: str = ""
     outcomes: list = field(default_factory=list)
 
@@ -254,6 +259,37 @@ def _syz_test_requests(mr: MessageReading) -> list[Found]:
     return []
 
 
+def missing_patches(reading: ThreadReading, found: list[Found]) -> list[Found]:
+    """Patches the archive lacks but whose replies it holds (see the module docstring): a
+    missing parent answered as "Re: [PATCH ...] title", unless a posting of the thread has
+    that title and number (the replies then answer it under a mangled Message-ID)."""
+    known = set(reading.messages)
+    have = {f.message_id for f in found}
+    postings = {(title_key(f.title), f.counter or 0) for f in found if f.kind in ("patch", "series")}
+    replies: dict[str, list[str]] = {}
+    for mid in reading.order:
+        parent = reading.parent_of.get(mid)
+        if parent and parent not in known and parent not in have:
+            replies.setdefault(parent, []).append(mid)
+    out: list[Found] = []
+    for ghost, kids in replies.items():
+        info = next((i for i in (parse_subject(reading.messages[k].subject) for k in kids)
+                     if i.reply and (i.patch or i.rfc) and not i.pull and i.subject), None)
+        if info is None or (title_key(info.subject), info.counter or 0) in postings:
+            continue
+        author, date = None, None
+        for k in kids:
+            voice = next((v for v in reading.by_id[k].tree.voices[1:] if v.source_message_id == ghost and v.author),
+                         None)
+            if voice is not None:
+                author, date = voice.author, voice.date
+                break
+        kind = "series" if info.counter == 0 and (info.total or 0) > 1 else "patch"
+        out.append(Found(kind, ghost, author, None, date, info.subject, info.version or 1, counter=info.counter,
+                         series_key=(ghost, "missing"), missing=True))
+    return out
+
+
 def find_proposals(reading: ThreadReading) -> tuple[list[Found], list[Series]]:
     """The thread's proposals in order of appearance (ids p1, p2, ... set), and its series."""
     series = list(find_series(reading.messages.values(), reading.parent_of))
@@ -262,6 +298,7 @@ def find_proposals(reading: ThreadReading) -> tuple[list[Found], list[Series]]:
     found += _pull_requests(reading, taken)
     taken = {f.message_id for f in found}
     found += reply_proposals(reading, taken)
+    found += missing_patches(reading, found)
     position = {mid: i for i, mid in enumerate(reading.order)}
     found.sort(key=lambda f: (f.date is None, f.date or EPOCH, position.get(f.quoted_in or f.message_id, len(position)),
                               0 if f.kind == "series" else 1, f.counter or 0, f.first_line or 0))
