@@ -51,6 +51,9 @@ KINDS = ("patch", "series", "diff", "suggestion")
 ADDRESSED = frozenset({"changes-requested"})
 # Verdicts of test reports: from a proposal's own author they need his own run ("I tested").
 TEST_REPORTS = frozenset({"works", "does-not-work", "regresses"})
+# Reports that may be about a patch the thread only links to (a test of a fix posted
+# elsewhere, "applied <link>"); reviews and objections answer the proposal under review.
+ABOUT_LINKED = frozenset({"works", "does-not-work", "regresses", "build-failure", "applied"})
 # Evidence longer than this is cut (a "sentence" without punctuation can be a paragraph).
 MAX_EVIDENCE = 600
 
@@ -136,7 +139,7 @@ class _Assembler:
             elif claim.target in self.linker.external:
                 linked, how = self.linker.external[claim.target], "patch-link"
         if linked is None:
-            linked, how = self.linker.link(mr, claim.line, claim.depth)
+            linked, how = self.linker.link(mr, claim.line, claim.depth, claim.verdict in ABOUT_LINKED)
         if claim.titles:
             by_title = self._by_titles(claim.titles, linked, mr.message.date)
             if by_title:
