@@ -361,10 +361,12 @@ def outcome_candidates(store: Store, thread_id: int) -> list[str]:
         if date:
             dates.append(date)
         info = parse_subject(subject)
-        if not info.reply and (info.patch or info.rfc or info.pull):
-            if email:
+        if info.patch or info.rfc or info.pull:
+            if email and not info.reply:
                 emails.add(email.lower())
             if info.subject:
+                # (Replies' titles too: a thread may hold only the replies to a patch the
+                # archive lacks, whose next version is posted elsewhere.)
                 titles.add(" ".join(info.subject.lower().split()))
     if not (emails or titles) or not dates:
         return []

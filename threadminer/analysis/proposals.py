@@ -60,6 +60,7 @@ class Found:
     voice_author: str | None = None
     in_thread: bool = True
     missing: bool = False  # its message is not in the archive: known from the replies to it
+    first_reply: datetime | None = None  # a missing patch: when the first reply to it came
     id: str = ""
     outcomes: list = field(default_factory=list)
 
@@ -286,7 +287,7 @@ def missing_patches(reading: ThreadReading, found: list[Found]) -> list[Found]:
                 break
         kind = "series" if info.counter == 0 and (info.total or 0) > 1 else "patch"
         out.append(Found(kind, ghost, author, None, date, info.subject, info.version or 1, counter=info.counter,
-                         series_key=(ghost, "missing"), missing=True))
+                         series_key=(ghost, "missing"), missing=True, first_reply=reading.messages[kids[0]].date))
     return out
 
 

@@ -7,6 +7,10 @@ next one: on the old revision's cover letter (or its first patch when it has non
 one patch a partial re-roll replaces), citing the new revision's first message and its
 Subject. A RESEND, or the same version posted again, supersedes too.
 
+A patch the archive lacks, known from the replies to it (`proposals.missing_patches`), is
+superseded by the first later revision with its title at a higher version, by its author
+when the replies name him.
+
 Diffs: a diff in a reply later posted by its author as a formal patch (touching the same
 files, in the same thread or linking to it) is superseded by that patch (structured); a diff
 replaced by its author's corrected diff in a later reply (the same lines changed again) is
@@ -186,8 +190,33 @@ def version_outcomes(found: list[Found], series: list[Series], other_series: lis
         msg = all_messages[new_mid]
         rule = "superseded.new-version" if new.version > old.version else "superseded.reposted"
         out.append(Superseded(proposal, msg, rule, True, f"version-chain ({why})", msg.subject))
+    out.extend(_missing_outcomes(found, revisions, all_messages))
     out.extend(_diff_outcomes(found, series + other_series, messages, all_messages, parent_of))
     return out, list(external.values())
+
+
+def _same_name(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def _missing_outcomes(found: list[Found], revisions: list[Series], messages: Mapping[str, Message]) -> list[Superseded]:
+    """Missing patches superseded by a later revision with their title (see the docstring)."""
+    out = []
+    for m in found:
+        if not m.missing:
+            continue
+        since = m.date or m.first_reply or EPOCH
+        key = title_key(m.title)
+        for s in revisions:
+            head = _head(s)
+            if head is None or head not in messages or (s.date or EPOCH) <= since or s.version <= (m.version or 1):
+                continue
+            if key not in _titles(s) or (m.author and not _same_name(m.author, messages[head].author.name)):
+                continue
+            msg = messages[head]
+            out.append(Superseded(m, msg, "superseded.new-version", True, "version-chain (subject)", msg.subject))
+            break
+    return out
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
