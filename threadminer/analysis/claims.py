@@ -191,6 +191,35 @@ def trailer_claims(mr: MessageReading, lexicon: Lexicon) -> list[Claim]:
     return out
 
 
+# A reviewer's tag written loosely: after a few words on its line ("FWIW, Reviewed-by: ...",
+# "For the series: Acked-by: ..."), spelled with a space ("Acked by:"), or naming its giver
+# without an address, or with one an archive obfuscated ("jdoe at example.com",
+# "<jdoe@...>", gmane's "<jdoe-Xy3d@public.gmane.org>" is a plain address).
+RE_LOOSE_TRAILER = re.compile(
+    r"^\s*(?:(?:fwiw|for (?:the|this|whole|entire|all)[^:]{0,30}|for patch(?:es)? [\d/,\- and]+|also|and|so|then|anyway)"
+    r"[:,]?\s+)?((?:reviewed|acked|tested|nacked|nak)(?:[- ]and[- ](?:reviewed|acked|tested))?[- ]by)\s*:\s*(\S.*?)\s*$", re.I)
+RE_LOOSE_GIVER = re.compile(r"^[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}(?:\s*[<(].*[>)])?(?:\s*#.*)?$|"
+                            r"^\S.{0,60}(?:@|\bat\b|\(at\)|\[at\]).{0,60}$")
+
+
+def loose_trailer_claims(mr: MessageReading, lexicon: Lexicon, taken: set[int]) -> list[Claim]:
+    """Reviewer tags `parse_trailers` does not read (see RE_LOOSE_TRAILER), on the
+    author's own lines above the signature, except lines already read (`taken`)."""
+    out = []
+    for line in mr.lines:
+        if line.markers or line.number in taken:
+            continue
+        if line.content.rstrip() == "--":
+            break
+        m = RE_LOOSE_TRAILER.match(line.content)
+        if not m or not RE_LOOSE_GIVER.match(m.group(2)):
+            continue
+        name = re.sub(r"[\s_]+", "-", m.group(1).lower())
+        for verdict in lexicon.trailers.get(name, ()):
+            out.append(Claim(verdict, line.content.strip(), f"trailer.{name}", True, line.number))
+    return out
+
+
 # --- prose ----------------------------------------------------------------------------------
 
 def scope_of(text: str) -> tuple[int, ...] | None:
@@ -313,7 +342,9 @@ def message_claims(mr: MessageReading, lexicon: Lexicon, posting: bool) -> list[
     b4 = b4_claims(mr, lexicon)
     if b4:
         out.extend(b4)
-    out.extend(trailer_claims(mr, lexicon))
+    trailers = trailer_claims(mr, lexicon)
+    out.extend(trailers)
+    out.extend(loose_trailer_claims(mr, lexicon, {c.line for c in trailers if c.line is not None}))
     out.extend(regzbot_claims(mr, lexicon))
     if not b4:
         out.extend(prose_claims(mr, lexicon, 0))  # a b4 thank-you's prose is boilerplate
