@@ -220,6 +220,24 @@ def loose_trailer_claims(mr: MessageReading, lexicon: Lexicon, taken: set[int]) 
     return out
 
 
+# A compiler's or linker's error line (gcc, clang, ld, modpost), as a person pastes it.
+RE_COMPILER_ERROR = re.compile(r"^\s*(?:\S+\.(?:c|h|S|s|rs|cc|cpp|lds|o):\d+(?::\d+)?:\s*(?:fatal )?error:|"
+                               r"\S*(?:ld|ld\.lld|ld\.bfd)(?:\.\w+)?: .*\b(?:undefined reference|error)\b|"
+                               r"ERROR: modpost: |make(?:\[\d+\])?: \*\*\* .*Error \d+)")
+
+
+def compiler_error_claims(mr: MessageReading) -> list[Claim]:
+    """A build report: compiler or linker errors the message's author pastes (not quoted),
+    when his words state no test result the output would be the evidence of ("it works:
+    without it I got ...", "I still get the following error:"). Someone other than the
+    proposal's author built it and it failed."""
+    for line in mr.lines:
+        if line.markers == 0 and RE_COMPILER_ERROR.match(line.content):
+            return [Claim("build-failure", line.content.strip(), "build-failure.compiler-output", False, line.number,
+                          who="other", prose=True)]
+    return []
+
+
 # --- prose ----------------------------------------------------------------------------------
 
 def scope_of(text: str) -> tuple[int, ...] | None:
@@ -348,6 +366,8 @@ def message_claims(mr: MessageReading, lexicon: Lexicon, posting: bool) -> list[
     out.extend(regzbot_claims(mr, lexicon))
     if not b4:
         out.extend(prose_claims(mr, lexicon, 0))  # a b4 thank-you's prose is boilerplate
+        if not any(c.verdict in ("works", "does-not-work", "regresses", "build-failure") for c in out):
+            out.extend(compiler_error_claims(mr))  # (else the output is the evidence of that test)
     return out
 
 
