@@ -55,7 +55,7 @@ class Found:
     counter: int | None = None  # a patch's n of n/N
     series_key: tuple | None = None  # the revision it belongs to (patches and covers)
     code: str = ""  # the code, whitespace removed, to recognise quotes of it
-    changed: frozenset[str] = frozenset()  # a diff's +/- lines, whitespace removed
+    changed: frozenset[str] = frozenset()  # a diff's +/- lines (a suggestion's lines), whitespace removed
     quoted_in: str | None = None  # known only from a quote in this message
     voice_author: str | None = None
     in_thread: bool = True
@@ -89,6 +89,11 @@ def changed_lines(text: str) -> frozenset[str]:
             if len(core) >= 6:
                 out.add(core)
     return frozenset(out)
+
+
+def code_lines(text: str) -> frozenset[str]:
+    """A code suggestion's substantive lines, whitespace removed (to tell a revision of it)."""
+    return frozenset(core for core in (squash(line) for line in text.split("\n")) if len(core) >= 6)
 
 
 # An introduction this short ("ie this:") says too little to name a proposal.
@@ -165,7 +170,7 @@ def _block_proposal(mr: MessageReading, block: CodeBlock, quoted: bool) -> Found
     code = diff_core(block.text) if block.kind == "diff" else squash(block.text)
     return Found(block.kind, mid, author, email, date, _title(mr, block, fallback), None, block.files,
                  first_line=block.first_line, last_line=block.last_line, code=code or squash(block.text),
-                 changed=changed_lines(block.text) if block.kind == "diff" else frozenset(),
+                 changed=changed_lines(block.text) if block.kind == "diff" else code_lines(block.text),
                  quoted_in=msg.message_id if quoted else None, voice_author=voice.author)
 
 
