@@ -144,6 +144,10 @@ class _Assembler:
             by_title = self._by_titles(claim.titles, linked, mr.message.date)
             if by_title:
                 return [(f, "title") for f in self._whole_series(by_title)]
+        if claim.who == "author":
+            own = self._own_proposal(mr, linked)
+            if own is not None:
+                return [(own, how if own is linked else "own")]
         if linked is None:
             return []
         if claim.counters and linked.kind == "series":
@@ -152,6 +156,17 @@ class _Assembler:
             if patches:
                 return [(p, how) for p in patches]
         return [(linked, how)]
+
+    def _own_proposal(self, mr: MessageReading, linked: Found | None) -> Found | None:
+        """What an author-only claim ("I'll drop my patch") is about: the proposal it is tied
+        to when the speaker made it, else the speaker's latest proposal before it."""
+        msg = mr.message
+        me = (msg.author.name or msg.author.email or None, msg.author.email or None)
+        if linked is not None and same_person(me[0], me[1], linked.author, linked.author_email):
+            return linked
+        own = [f for f in self.found if f.quoted_in is None and same_person(me[0], me[1], f.author, f.author_email)
+               and (f.date is None or msg.date is None or f.date <= msg.date) and f.message_id != msg.message_id]
+        return own[-1] if own else None
 
     def _whole_series(self, patches: list[Found]) -> list[Found]:
         """Every patch of one revision applied at once: one outcome on its cover letter."""
