@@ -283,13 +283,12 @@ def missing_patches(reading: ThreadReading, found: list[Found]) -> list[Found]:
                      if i.reply and (i.patch or i.rfc) and not i.pull and i.subject), None)
         if info is None or (title_key(info.subject), info.counter or 0) in postings:
             continue
-        author, date = None, None
-        for k in kids:
-            voice = next((v for v in reading.by_id[k].tree.voices[1:] if v.source_message_id == ghost and v.author),
-                         None)
-            if voice is not None:
-                author, date = voice.author, voice.date
-                break
+        # Its author: a voice quoting it (resolved to it), else the first quoted voice of a
+        # direct reply (what the reply answers is the missing message).
+        voices = [v for k in kids for v in reading.by_id[k].tree.voices[1:] if v.author]
+        voice = next((v for v in voices if v.source_message_id == ghost), None) or \
+            next((v for v in voices if v.depth == 1 and v.source_message_id in (None, ghost)), None)
+        author, date = (voice.author, voice.date) if voice is not None else (None, None)
         kind = "series" if info.counter == 0 and (info.total or 0) > 1 else "patch"
         out.append(Found(kind, ghost, author, None, date, info.subject, info.version or 1, counter=info.counter,
                          series_key=(ghost, "missing"), missing=True, first_reply=reading.messages[kids[0]].date))
