@@ -209,6 +209,8 @@ def reply_proposals(reading: ThreadReading, taken: set[str]) -> list[Found]:
     for mid in reading.order:
         mr = reading.by_id[mid]
         own_posting = mid in taken
+        if own_posting and all(seg.depth == 0 for seg in mr.tree.segments):
+            continue  # a posting's own code is the patch itself; it quotes nothing
         for block in mr.code_blocks:
             if not _is_proposed(block, reading):
                 continue
