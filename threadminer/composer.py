@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import timedelta
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import cached_property
@@ -41,8 +40,8 @@ from .analysis.lexicon import Lexicon
 from .analysis.outcomes import Proposal
 from .analysis.quotes import QuoteTree
 from .analysis.traces import Occurrence
+from .candidates import linked_elsewhere, outcome_candidates
 from .codec import from_plain, to_plain
-from .dates import from_iso, iso
 from .message import Message
 from .select import Selected, Selection
 from .store import Store, ThreadInfo
@@ -334,85 +333,6 @@ def outcome_lexicon() -> Lexicon:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the outcome lexicon ({exc.strerror or exc})") from None
     return build_lexicon(parse_lexicon(text, path))
-
-
-# Other threads' postings with one of the thread's patch titles, within this many days of it,
-# are looked at as revisions; postings by its patch authors within AUTHOR_WINDOW_DAYS (a
-# series renamed between versions).
-VERSION_WINDOW_DAYS = 200
-AUTHOR_WINDOW_DAYS = 60
-CANDIDATES_MAX = 400
-NOT_A_REPLY = "lower(subject) NOT LIKE 're:%' AND lower(subject) NOT LIKE 'aw:%' AND lower(subject) NOT LIKE 'fwd:%'"
-
-
-def outcome_candidates(store: Store, thread_id: int) -> list[str]:
-    """Keys of messages in other threads that may be revisions of the thread's series:
-    postings (not replies) with one of its patch titles or by its patch authors, near it in
-    time, with the other postings of their threads (a revision's cover and patches). Cheap:
-    index lookups and subjects only (it is asked before the cache is)."""
-    from .analysis.subjects import parse_subject
-
-    emails: set[str] = set()
-    titles: set[str] = set()
-    dates = []
-    for subject, email, date in store.db.execute(
-            "SELECT subject, author_email, date FROM messages WHERE thread_id = ? AND copy_of IS NULL",
-            (thread_id,)):
-        if date:
-            dates.append(date)
-        info = parse_subject(subject)
-        if info.patch or info.rfc or info.pull:
-            if email and not info.reply:
-                emails.add(email.lower())
-            if info.subject:
-                # (Replies' titles too: a thread may hold only the replies to a patch the
-                # archive lacks, whose next version is posted elsewhere.)
-                titles.add(" ".join(info.subject.lower().split()))
-    if not (emails or titles) or not dates:
-        return []
-    first, last = from_iso(min(dates)), from_iso(max(dates))
-
-    def window(days: int) -> tuple[str, str]:
-        return iso(first - timedelta(days=days)), iso(last + timedelta(days=days))
-
-    rows = []
-    if emails:
-        marks = ",".join("?" * len(emails))
-        rows += store.db.execute(
-            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
-            f" AND date BETWEEN ? AND ? AND lower(author_email) IN ({marks}) AND {NOT_A_REPLY}",
-            (thread_id, *window(AUTHOR_WINDOW_DAYS), *sorted(emails))).fetchall()
-    for title in sorted(titles):
-        rows += store.db.execute(
-            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
-            f" AND date BETWEEN ? AND ? AND instr(subject_key, ?) > 0 AND {NOT_A_REPLY}",
-            (thread_id, *window(VERSION_WINDOW_DAYS), title)).fetchall()
-    found_threads: set[int] = set()
-    for tid, subject, email in rows:
-        info = parse_subject(subject)
-        if info.reply or not (info.patch or info.rfc or info.pull):
-            continue
-        if (email or "").lower() in emails or " ".join(info.subject.lower().split()) in titles:
-            found_threads.add(tid)
-    out: dict[str, None] = {}
-    for tid in sorted(found_threads):
-        for (key,) in store.db.execute(
-                f"SELECT key FROM messages WHERE thread_id = ? AND copy_of IS NULL AND {NOT_A_REPLY} ORDER BY date",
-                (tid,)):
-            out[key] = None
-    return list(out)[:CANDIDATES_MAX]
-
-
-def linked_elsewhere(store: Store, thread_id: int, texts: Iterable[str]) -> list[str]:
-    """Keys of messages in other threads that lore links in `texts` name."""
-    from .analysis.links import links_in
-
-    out: dict[str, None] = {}
-    for mid in sorted({mid for text in texts for mid, _ in links_in(text)}):
-        found = store.lookup(mid)
-        if found is not None and found.key and found.thread_id != thread_id:
-            out[found.key] = None
-    return list(out)[:CANDIDATES_MAX]
 
 
 # --- many threads at once -------------------------------------------------------------------
