@@ -16,7 +16,7 @@ import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
@@ -278,8 +278,7 @@ class ThreadAnalysis:
         (default: the user's, see `outcome_lexicon`)."""
         lexicon = lexicon or outcome_lexicon()
         candidates = outcome_candidates(self.store, self.thread_id)
-        digest = hashlib.sha1("\n".join(sorted(candidates)).encode("utf-8", "surrogatepass")).hexdigest()[:10]
-        analyser = ("outcomes", f"{OUTCOMES[1]}+l{lexicon.digest}+c{digest}")
+        analyser = outcomes_analyser(lexicon, candidates)
 
         def compute() -> tuple[Proposal, ...]:
             ctx = self.context
@@ -302,7 +301,7 @@ class ThreadAnalysis:
         """Compute (or read) the named analyses of every message of the thread."""
         for name in names:
             {"quotes": self.quote_trees, "traces": self.traces, "ghosts": self.ghosts, "diffs": self.diffs,
-             "series": self.series_trailers}[name]()
+             "series": self.series_trailers, "outcomes": self.outcomes}[name]()
 
     def selected_keys(self, items: Iterable[Selected]) -> list[str]:
         """The message keys a selection names in this thread (a whole-thread item: all)."""
@@ -319,8 +318,9 @@ class ThreadAnalysis:
 
 def outcome_lexicon() -> Lexicon:
     """The outcome lexicon: the one shipped, with the user's file merged over it (named by
-    THREADMINER_LEXICON, else `[outcomes] lexicon` in the config file)."""
-    from .analysis.lexicon import build_lexicon, parse_lexicon
+    THREADMINER_LEXICON, else `[outcomes] lexicon` in the config file). Compiled once per
+    file content (every thread asks for it)."""
+    from .analysis.lexicon import build_lexicon
     from .config import ConfigError, config_table
 
     path = os.environ.get("THREADMINER_LEXICON") or config_table("outcomes").get("lexicon")
@@ -332,14 +332,29 @@ def outcome_lexicon() -> Lexicon:
             text = fh.read()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the outcome lexicon ({exc.strerror or exc})") from None
+    return _user_lexicon(path, text)
+
+
+@lru_cache(maxsize=4)
+def _user_lexicon(path: str, text: str) -> Lexicon:
+    from .analysis.lexicon import build_lexicon, parse_lexicon
+
     return build_lexicon(parse_lexicon(text, path))
+
+
+def outcomes_analyser(lexicon: Lexicon, candidates: list[str]) -> tuple[str, str]:
+    """The outcomes' cache name and version for one thread: the analyses it reads, the
+    lexicon's content and the other threads' messages it looks at."""
+    digest = hashlib.sha1("\n".join(sorted(candidates)).encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return ("outcomes", f"{OUTCOMES[1]}+l{lexicon.digest}+c{digest}")
 
 
 # --- many threads at once -------------------------------------------------------------------
 
 ANALYSERS: dict[str, tuple[str, str]] = {"quotes": QUOTES, "traces": TRACES, "ghosts": GHOSTS, "diffs": DIFFS,
-                                         "series": TRAILERS}
-THREAD_LEVEL = frozenset({"ghosts", "series"})
+                                         "series": TRAILERS, "outcomes": OUTCOMES}
+# (The outcomes' version differs per thread: see `_missing_outcomes`.)
+THREAD_LEVEL = frozenset({"ghosts", "series", "outcomes"})
 _worker_store: Store | None = None
 
 
@@ -362,8 +377,12 @@ def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> No
     core, and write them to the cache, before the command reads them thread by thread."""
     name, version = ANALYSERS[names[0]]
     threads = list(selection.by_thread())
-    missing = store.cache.missing_threads(threads, name, version) if names[0] in THREAD_LEVEL else \
-        store.cache.missing_messages(threads, name, version)
+    if names[0] == "outcomes":
+        missing = _missing_outcomes(store, threads)
+    elif names[0] in THREAD_LEVEL:
+        missing = store.cache.missing_threads(threads, name, version)
+    else:
+        missing = store.cache.missing_messages(threads, name, version)
     total = sum(missing.values())
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or total < PARALLEL_MIN_MESSAGES or store.readonly or store.path == ":memory:":
@@ -376,6 +395,23 @@ def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> No
             for analyser, scope, fp, data in rows:
                 writes.add_plain(analyser, scope, fp, data)
     writes.flush()
+
+
+def _missing_outcomes(store: Store, thread_ids: list[int]) -> dict[int, int]:
+    """The threads lacking current outcomes (their version depends on each thread's
+    candidates, see `ThreadAnalysis.outcomes`), with their sizes."""
+    lexicon = outcome_lexicon()
+    have: dict[str, tuple[str, str]] = {scope: (version, fp) for scope, version, fp in store.db.execute(
+        "SELECT scope, version, fingerprint FROM analyses WHERE analyser = 'outcomes'")}
+    wanted = set(thread_ids)
+    out: dict[int, int] = {}
+    for thread_id, size, fingerprint in store.db.execute("SELECT id, messages, fingerprint FROM threads"):
+        if thread_id not in wanted:
+            continue
+        version = outcomes_analyser(lexicon, outcome_candidates(store, thread_id))[1]
+        if have.get(f"thread:{thread_id}") != (version, fingerprint):
+            out[thread_id] = size
+    return out
 
 
 def analyse(store: Store, selection: Selection) -> Iterator[tuple[ThreadAnalysis, list[Selected]]]:
