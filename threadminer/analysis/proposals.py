@@ -269,21 +269,27 @@ def _syz_test_requests(mr: MessageReading) -> list[Found]:
 
 def missing_patches(reading: ThreadReading, found: list[Found]) -> list[Found]:
     """Patches the archive lacks but whose replies it holds (see the module docstring): a
-    missing parent answered as "Re: [PATCH ...] title", unless a posting of the thread has
-    that title and number (the replies then answer it under a mangled Message-ID)."""
+    missing message answered as "Re: [PATCH ...] title" that answers no message the archive
+    holds but a posting (a cover letter: a patch, unlike a reply, has no other parent),
+    unless a posting of the thread has
+    that title (then it is a missing reply in that patch's discussion, or the patch under a
+    mangled Message-ID)."""
     known = set(reading.messages)
     have = {f.message_id for f in found}
-    postings = {(title_key(f.title), f.counter or 0) for f in found if f.kind in ("patch", "series")}
+    postings = {title_key(f.title) for f in found if f.kind in ("patch", "series")}
+    posted = {f.message_id for f in found if f.kind in ("patch", "series") and f.quoted_in is None}
     replies: dict[str, list[str]] = {}
     for mid in reading.order:
         parent = reading.parent_of.get(mid)
         if parent and parent not in known and parent not in have:
-            replies.setdefault(parent, []).append(mid)
+            grandparent = reading.parent_of.get(parent)
+            if grandparent is None or grandparent in posted or grandparent not in known:
+                replies.setdefault(parent, []).append(mid)
     out: list[Found] = []
     for ghost, kids in replies.items():
         info = next((i for i in (parse_subject(reading.messages[k].subject) for k in kids)
                      if i.reply and (i.patch or i.rfc) and not i.pull and i.subject), None)
-        if info is None or (title_key(info.subject), info.counter or 0) in postings:
+        if info is None or title_key(info.subject) in postings:
             continue
         # Its author: a voice quoting it (resolved to it), else the first quoted voice of a
         # direct reply (what the reply answers is the missing message).
