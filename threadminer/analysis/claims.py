@@ -368,6 +368,10 @@ def message_claims(mr: MessageReading, lexicon: Lexicon, posting: bool) -> list[
         out.extend(prose_claims(mr, lexicon, 0))  # a b4 thank-you's prose is boilerplate
         if not any(c.verdict in ("works", "does-not-work", "regresses", "build-failure") for c in out):
             out.extend(compiler_error_claims(mr))  # (else the output is the evidence of that test)
+    if any(c.verdict == "build-failure" for c in out):
+        # A breakage the message shows to be a build failure is one, not a regression, even
+        # when found after the merge ("This breaks direct compilation ... I've bisected it to:").
+        out = [c for c in out if not (c.verdict == "regresses" and c.prose)]
     return out
 
 
