@@ -271,35 +271,71 @@ def missing_patches(reading: ThreadReading, found: list[Found]) -> list[Found]:
     """Patches the archive lacks but whose replies it holds (see the module docstring): a
     missing message answered as "Re: [PATCH ...] title" that answers no message the archive
     holds but a posting (a cover letter: a patch, unlike a reply, has no other parent),
-    unless a posting of the thread has
-    that title (then it is a missing reply in that patch's discussion, or the patch under a
-    mangled Message-ID)."""
+    unless a posting of the thread has that title (then it is a missing reply in that
+    patch's discussion, or the patch under a mangled Message-ID). Of a chain of missing
+    messages, the topmost is the patch (the others are missing replies to it)."""
     known = set(reading.messages)
     have = {f.message_id for f in found}
     postings = {title_key(f.title) for f in found if f.kind in ("patch", "series")}
     posted = {f.message_id for f in found if f.kind in ("patch", "series") and f.quoted_in is None}
-    replies: dict[str, list[str]] = {}
+    def patch_info(ghost: str):
+        return next((i for i in (parse_subject(reading.messages[k].subject) for k in direct.get(ghost, ()))
+                     if i.reply and (i.patch or i.rfc) and not i.pull and i.subject), None)
+
+    def identity(info) -> tuple:
+        return (title_key(info.subject), info.counter or 0, info.version or 1)
+
+    direct: dict[str, list[str]] = {}
     for mid in reading.order:
         parent = reading.parent_of.get(mid)
-        if parent and parent not in known and parent not in have:
-            grandparent = reading.parent_of.get(parent)
-            if grandparent is None or grandparent in posted or grandparent not in known:
-                replies.setdefault(parent, []).append(mid)
-    out: list[Found] = []
-    for ghost, kids in replies.items():
-        info = next((i for i in (parse_subject(reading.messages[k].subject) for k in kids)
-                     if i.reply and (i.patch or i.rfc) and not i.pull and i.subject), None)
-        if info is None or title_key(info.subject) in postings:
+        if parent and parent not in known:
+            direct.setdefault(parent, []).append(mid)
+    infos = {g: patch_info(g) for g in direct}
+    replies: dict[str, list[str]] = {}
+    for ghost, kids in direct.items():
+        info = infos[ghost]
+        if info is None or ghost in have:
             continue
-        # Its author: a voice quoting it (resolved to it), else the first quoted voice of a
-        # direct reply (what the reply answers is the missing message).
+        # Up through missing messages of the same patch: the topmost is the patch, those
+        # below it missing replies to it (a missing message answered under another
+        # title, version or number is another patch: a v2 sent in reply to v1).
+        top, seen = ghost, {ghost}
+        while True:
+            up = reading.parent_of.get(top)
+            if up is None or up in known or up in seen or up in have:
+                break
+            if infos.get(up) is not None and identity(infos[up]) != identity(info):
+                break
+            top = up
+            seen.add(up)
+        up = reading.parent_of.get(top)
+        if top not in have and (up is None or up in posted or up not in known):
+            replies.setdefault(top, []).extend(kids)
+            if infos.get(top) is None:
+                infos[top] = info
+    out: list[Found] = []
+    taken: set[tuple] = set()
+    for ghost, kids in replies.items():
+        info = infos[ghost]
+        if title_key(info.subject) in postings:
+            continue
+        same = (title_key(info.subject), info.counter or 0, info.version or 1)
+        if same in taken:
+            continue
+        taken.add(same)
+        # Its author: a voice quoting it (resolved to it), else a quoted voice at the depth
+        # a reply quotes it (1 in a direct reply, 2 below a missing reply to it, ...).
         voices = [v for k in kids for v in reading.by_id[k].tree.voices[1:] if v.author]
-        voice = next((v for v in voices if v.source_message_id == ghost), None) or \
-            next((v for v in voices if v.depth == 1 and v.source_message_id in (None, ghost)), None)
+        nested = [v for k in kids for v in reading.by_id[k].tree.voices[1:]
+                  if v.author and v.depth == reading.ancestors(k).index(ghost) + 1
+                  and v.source_message_id in (None, ghost)]
+        voice = next((v for v in voices if v.source_message_id == ghost), None) or next(iter(nested), None)
         author, date = (voice.author, voice.date) if voice is not None else (None, None)
         kind = "series" if info.counter == 0 and (info.total or 0) > 1 else "patch"
         out.append(Found(kind, ghost, author, None, date, info.subject, info.version or 1, counter=info.counter,
-                         series_key=(ghost, "missing"), missing=True, first_reply=reading.messages[kids[0]].date))
+                         series_key=(ghost, "missing"), missing=True,
+                         first_reply=min((reading.messages[k].date for k in kids if reading.messages[k].date),
+                                         default=None)))
     return out
 
 

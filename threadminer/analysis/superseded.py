@@ -203,8 +203,17 @@ def version_outcomes(found: list[Found], series: list[Series], other_series: lis
     return out, list(external.values())
 
 
+def _name_words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", name.lower().split("@")[0]) if len(w) > 1}
+
+
 def _same_name(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and " ".join(a.lower().split()) == " ".join(b.lower().split())
+    """One person named twice, as an attribution line and a From header may differ ("Dave
+    Hansen", "Hansen, Dave", "dave.hansen@..."): the words of one are all in the other."""
+    if not a or not b:
+        return False
+    wa, wb = _name_words(a), _name_words(b)
+    return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
 
 
 def _missing_outcomes(found: list[Found], revisions: list[Series], messages: Mapping[str, Message]) -> list[Superseded]:
@@ -219,7 +228,9 @@ def _missing_outcomes(found: list[Found], revisions: list[Series], messages: Map
             head = _head(s)
             if head is None or head not in messages or (s.date or EPOCH) <= since or s.version <= (m.version or 1):
                 continue
-            if key not in _titles(s) or (m.author and not _same_name(m.author, messages[head].author.name)):
+            head_author = messages[head].author
+            if key not in _titles(s) or (m.author and not (_same_name(m.author, head_author.name)
+                                                            or _same_name(m.author, head_author.email))):
                 continue
             msg = messages[head]
             out.append(Superseded(m, msg, "superseded.new-version", True, "version-chain (subject)", msg.subject))
