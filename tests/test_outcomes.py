@@ -153,6 +153,44 @@ def test_real_sentences(text, expected):
     assert verdicts(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # How reviewers write in general (linux-modules, the development set), one form each:
+    # a tag given in words, not as a trailer line (Luis Chamberlain <Y6Dq85hQmkUJBcqA@bombadil.infradead.org>)
+    ("Feel free to add my Reviewed-by tags for this patch.", {"reviewed"}),
+    # a change asked in the first person (Benno Lossin <D9PW1NI2S6FV.8LA53J87VCML@kernel.org>)
+    ("I'd remove it.", {"changes-requested"}),
+    # softened (Eric Biggers <20260311011218.GA212983@quark>)
+    ("Maybe rename it to 'struct hash' and use it for both the hashes and leaf nodes and internal nodes.",
+     {"changes-requested"}),
+    # as a question pointing at a missing change (Sami Tolvanen <CABCJKudob+8GH2U_QLEngjqjOVmDfm8ZkEfn-Ya9ZG5OEOrRtQ@mail.gmail.com>)
+    ("Also, shouldn't you add the module directory to TARGETS in tools/testing/selftests/Makefile?",
+     {"changes-requested"}),
+    # (Petr Pavlu <ac7f8644-453a-4156-b357-ba266a7a0ca6@suse.com>)
+    ("Perhaps consider using a regular list implementation.", {"changes-requested"}),
+    # an author giving his patch up for another (Laurent Bercot <ema794c470-aab7-40a9-979d-7b69050622e8@77b27b13.com>)
+    ("Absolutely, this patch is way better than mine and I should have thought of looking for something "
+     "similar before submitting mine.", {"superseded"}),
+    # a modal inside a test result (Luis Chamberlain <Y9A4fiobL6IHp//P@bombadil.infradead.org>)
+    ("FWIW I was curious if the kmod test 0009.sh now could pass with this too, but alas it can sometimes "
+     "fail too.", {"does-not-work"}),
+    # a build bot's report relayed (Masahiro Yamada <CAK7LNARzGX8U5B9y3gST+qW9DVWcdAz3hAQQ=t+Bg8ZAjWSGrQ@mail.gmail.com>)
+    ("0day bot reported a breakage when CONFIG_TRIM_UNUSED_KSYMS=y", {"build-failure"}),
+    # Not verdicts: talk about NAKs (Song Liu <8AC2399B-F3B2-4F91-B18C-D9D3D5085471@fb.com>,
+    # Luis Chamberlain <ZApf0iNOsSAUbhMz@bombadil.infradead.org>), "no way to" (Sid Nayyar
+    # <CA+OvW8bhWK7prmyQMMJ_VYBeGMbn_mNiamHhUgYuCsnht+LFtA@mail.gmail.com>), a list dropping mail
+    # (Song Liu <6214B9C9-557B-4DC0-BFDE-77EAC425E577@fb.com>), a conditional (Daniel Latypov
+    # <CAGS_qxpXkTZiebd=zqJTY8wvSs1TuBvBuDdxYkPEjwnkQ+ir2g@mail.gmail.com>)
+    ("For the first NAK, I agree that my version is another layer on top of vmalloc.", set()),
+    ("Masahiro Yamada already NACK'd it such effort:", set()),
+    ("We do not trust either type regarding symbol exposure, as there is no way to know exactly what sources "
+     "were used.", set()),
+    ("Sometimes, vger drops my patch because the CC list is too long.", set()),
+    ("If we decide we don't want that, then we can defer it until I send out the patches.", set()),
+])
+def test_general_review_language(text, expected):
+    assert verdicts(text) == expected
+
+
 @pytest.mark.parametrize("text", [
     # Predictions, conditions and questions are not test results (README boundary rules:
     # "A prediction is not a test"); each stands for a form seen in review mail.

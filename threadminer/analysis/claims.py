@@ -37,6 +37,10 @@ RE_RANGE = re.compile(r"\bpatch(?:es)?\s+#?(\d+)(?:/\d+)?\s*(?:-|to|\.\.)\s*#?(\
 RE_COUNTERS = re.compile(r"\b(\d+)/\d+\b")
 RE_GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b.{0,40}[,!]?$", re.I)
 RE_TRAILER_SENTENCE = re.compile(r"^[A-Z][\w-]*-by:\s", re.I)
+# Agreement and praise that open an inline answer: not a request.
+RE_ASSENT = re.compile(r"^\W*(?:sounds? (?:good|great|fine|reasonable)|(?:that |this |it )?(?:looks|seems) (?:good|fine|ok|"
+                       r"okay|reasonable|great|right|correct)|agreed|right|yes|yeah|yep|ok(?:ay)?|sure|thanks?|thank you|"
+                       r"good (?:point|catch)|nice|indeed|exactly|makes sense|fair enough|lgtm)\b", re.I)
 RE_SIGNOFF = re.compile(r"^(?:thanks|thank you|thx|cheers|regards|best regards|best|br|ciao)[,!. ]*(?:\w+\.?)?$", re.I)
 
 
@@ -325,8 +329,8 @@ def conditional_request(mr: MessageReading, lexicon: Lexicon, content: list[Sent
     for s in content:
         if s.index >= marker.index:
             break
-        if RE_TRAILER_SENTENCE.match(s.text):
-            continue
+        if RE_TRAILER_SENTENCE.match(s.text) or RE_ASSENT.match(s.text) or len(s.text.split()) < 4:
+            continue  # "Sounds great.", "Agreed.": not the request
         if any(last < s.first_line for last in quoted_lines):
             chosen = s
             break

@@ -100,7 +100,7 @@ RE_PREVIOUS = re.compile(r"\b(?:previous|earlier|prior|older|last|first) (?:atte
 # A reply that presents its diff as a new version of the patch it answers.
 RE_NEW_VERSION = re.compile(r"^(?!>).*(?:\b[vV]\d+\b|\bversion \d|\bnew version\b|\bupdated (?:patch|version|diff)\b|"
                             r"\brevised (?:patch|version)\b|\brespin|\bre-?spun\b|\brefreshed (?:patch|version)\b|"
-                            r"\bhere(?:'s| is) (?:an? |the )?(?:updated|new|revised|fixed|corrected)\b|^Signed-off-by:)",
+                            r"\bhere(?:'s| is) (?:an? |the )?(?:updated|new|revised|fixed|corrected)\b|^Signed-off-by:).*",
                             re.I | re.M)
 # Postings that are not revisions of the series they copy: stable backports (AUTOSEL).
 RE_NOT_A_REVISION = re.compile(r"^(?:autosel|stable|\d+\.\d+(?:\.y|-\d+\.\d+)?)$", re.I)
@@ -318,10 +318,14 @@ def _reply_versions(found: list[Found], diffs: list[Found], messages: Mapping[st
                 continue
             if mine is None:
                 mine = changed_lines(patch_text(messages[p.message_id]) or "")
-            if not RE_NEW_VERSION.search(messages[d.message_id].body.split("\n---", 1)[0]):
+            said = RE_NEW_VERSION.search(messages[d.message_id].body.split("\n---", 1)[0])
+            if not said:
                 continue  # a change proposed for discussion, not a new version
             if mine != d.changed and _overlap(mine, d.changed) >= CORRECTED_OVERLAP:
-                out.append(Superseded(p, messages[d.message_id], "superseded.reply-version", False,
-                                      "same author, same lines", d.title))
+                reply = messages[d.message_id]
+                line = said.group(0).strip()
+                evidence = line if not line.lower().startswith("signed-off-by:") else reply.subject
+                out.append(Superseded(p, reply, "superseded.reply-version", False, "same author, same lines",
+                                      evidence))
                 break
     return out
