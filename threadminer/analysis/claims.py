@@ -269,9 +269,11 @@ def _opens(text: str, start: int) -> bool:
     """Does the match open the sentence (after "Thanks!", "OK,", ...; within three words)?
     "Thanks! Queued onto modules-next." is the point of its message; "..., as I already
     merged this" is said in passing."""
-    head = RE_OPENING.match(text)
-    rest = text[head.end() if head else 0:start]
-    return start >= (head.end() if head else 0) and len(rest.split()) <= 3
+    opening = RE_OPENING.match(text)
+    end = opening.end() if opening else 0
+    if start <= end:
+        return True  # the match takes in the opening words itself ("Thanks, queued onto ...")
+    return len(text[end:start].split()) <= 3
 
 
 def _content(sentences: list[Sentence]) -> list[Sentence]:
