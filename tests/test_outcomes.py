@@ -221,6 +221,65 @@ def test_test_reports_need_something_to_have_run():
     assert "testing" in contexts
 
 
+# --- whole threads (fixtures/outcomes/, see fixtures/README.md) ------------------------------------
+
+OUTCOME_FIXTURES = FIXTURES / "outcomes"
+
+
+def outcomes_of(data: dict, message_id: str) -> list[tuple[str, str, bool]]:
+    return [(o["verdict"], o["rule"], o["structured"]) for p in data["proposals"] for o in p["outcomes"]
+            if o["message_id"] == message_id]
+
+
+def test_a_conditional_approval_asks_for_its_inline_comment(cli):
+    data = outcomes_json(cli, OUTCOME_FIXTURES / "conditional-approval.mbox")
+    found = outcomes_of(data, "b9b74600-4467-4c76-aa41-0a36b1cce1f4@kernel.org")
+    assert ("reviewed", "trailer.reviewed-by", True) in found
+    request = [o for p in data["proposals"] for o in p["outcomes"]
+               if o["rule"] == "changes-requested.conditional-approval"]
+    assert [o["evidence"] for o in request] == [
+        "The new naming makes sense, but it breaks the pattern with _GPL suffix:"]
+
+
+def test_pasted_compiler_errors_are_a_build_report(cli):
+    data = outcomes_json(cli, OUTCOME_FIXTURES / "compiler-output.mbox")
+    found = outcomes_of(data, "1559bd58-0cc7-e643-ff0f-7be5e39992f1@csgroup.eu")
+    assert found == [("build-failure", "build-failure.compiler-output", False)]
+
+
+def test_a_patch_known_only_from_its_reply(cli):
+    data = outcomes_json(cli, OUTCOME_FIXTURES / "missing-patch-applied.mbox")
+    (proposal,) = data["proposals"]
+    assert proposal["missing"] is True and proposal["kind"] == "patch"
+    assert proposal["message_id"] == "20220108140657.3361237-1-gregkh@linuxfoundation.org"
+    assert proposal["title"] == "module.h: allow #define strings to work with MODULE_IMPORT_NS"
+    assert proposal["author"] == "Greg Kroah-Hartman"
+    # "Thanks, queued onto modulex-next [0]." is the point of the reply: structured.
+    assert outcomes_of(data, "Yd5HUhgGpWF9AUte@bombadil.infradead.org") == [("applied", "applied.maintainer", True)]
+
+
+def test_a_reviewer_tag_written_loosely(cli, tmp_path):
+    """Stands for the tags written after a few words on their line ("FWIW, Reviewed-by: ..."),
+    with a space ("Acked by:") or an obfuscated address, seen in older LKML mail."""
+    mbox = tmp_path / "loose.mbox"
+    mbox.write_text(
+        "From a@b Thu Jan  1 00:00:00 1970\nFrom: Ann Author <ann@example.org>\nSubject: [PATCH] foo: fix bar\n"
+        "Message-ID: <p1@example.org>\nDate: Mon, 1 Feb 2010 10:00:00 +0000\n\nFix bar.\n\n"
+        "Signed-off-by: Ann Author <ann@example.org>\n---\n foo.c | 1 +\n\n"
+        "diff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n@@ -1,1 +1,2 @@\n int x;\n+int y;\n\n"
+        "From a@b Thu Jan  1 00:00:00 1970\nFrom: Rita Reviewer <rita@example.org>\nSubject: Re: [PATCH] foo: fix bar\n"
+        "Message-ID: <r1@example.org>\nIn-Reply-To: <p1@example.org>\nDate: Mon, 1 Feb 2010 11:00:00 +0000\n\n"
+        "Looks right to me.\n\nFWIW, Reviewed-by: Rita Reviewer <rita@example.org>\n"
+        "Acked by: Rita Reviewer <rita at example.org>\n\n"
+        "From a@b Thu Jan  1 00:00:00 1970\nFrom: Rob Other <rob@example.org>\nSubject: Re: [PATCH] foo: fix bar\n"
+        "Message-ID: <r2@example.org>\nIn-Reply-To: <p1@example.org>\nDate: Mon, 1 Feb 2010 12:00:00 +0000\n\n"
+        "Tested-by:     in order of appearance\n")
+    data = outcomes_json(cli, mbox)
+    assert sorted(outcomes_of(data, "r1@example.org")) == [("acked", "trailer.acked-by", True),
+                                                           ("reviewed", "trailer.reviewed-by", True)]
+    assert outcomes_of(data, "r2@example.org") == []
+
+
 # --- the user's lexicon ----------------------------------------------------------------------------
 
 USER_LEXICON = """
