@@ -323,13 +323,12 @@ def missing_patches(reading: ThreadReading, found: list[Found]) -> list[Found]:
         if same in taken:
             continue
         taken.add(same)
-        # Its author: a voice quoting it (resolved to it), else a quoted voice at the depth
-        # a reply quotes it (1 in a direct reply, 2 below a missing reply to it, ...).
+        # Its author: a voice quoting it (resolved to it), else the voice a direct reply
+        # quotes (deeper quotes are too often someone else's to be trusted unresolved).
         voices = [v for k in kids for v in reading.by_id[k].tree.voices[1:] if v.author]
-        nested = [v for k in kids for v in reading.by_id[k].tree.voices[1:]
-                  if v.author and v.depth == reading.ancestors(k).index(ghost) + 1
-                  and v.source_message_id in (None, ghost)]
-        voice = next((v for v in voices if v.source_message_id == ghost), None) or next(iter(nested), None)
+        direct = [v for k in kids if reading.parent_of.get(k) == ghost for v in reading.by_id[k].tree.voices[1:]
+                  if v.author and v.depth == 1 and v.source_message_id in (None, ghost)]
+        voice = next((v for v in voices if v.source_message_id == ghost), None) or next(iter(direct), None)
         author, date = (voice.author, voice.date) if voice is not None else (None, None)
         kind = "series" if info.counter == 0 and (info.total or 0) > 1 else "patch"
         out.append(Found(kind, ghost, author, None, date, info.subject, info.version or 1, counter=info.counter,
