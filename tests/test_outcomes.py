@@ -153,6 +153,44 @@ def test_real_sentences(text, expected):
     assert verdicts(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # How reviewers write in general (linux-modules, the development set), one form each:
+    # a tag given in words, not as a trailer line (Luis Chamberlain <Y6Dq85hQmkUJBcqA@bombadil.infradead.org>)
+    ("Feel free to add my Reviewed-by tags for this patch.", {"reviewed"}),
+    # a change asked in the first person (Benno Lossin <D9PW1NI2S6FV.8LA53J87VCML@kernel.org>)
+    ("I'd remove it.", {"changes-requested"}),
+    # softened (Eric Biggers <20260311011218.GA212983@quark>)
+    ("Maybe rename it to 'struct hash' and use it for both the hashes and leaf nodes and internal nodes.",
+     {"changes-requested"}),
+    # as a question pointing at a missing change (Sami Tolvanen <CABCJKudob+8GH2U_QLEngjqjOVmDfm8ZkEfn-Ya9ZG5OEOrRtQ@mail.gmail.com>)
+    ("Also, shouldn't you add the module directory to TARGETS in tools/testing/selftests/Makefile?",
+     {"changes-requested"}),
+    # (Petr Pavlu <ac7f8644-453a-4156-b357-ba266a7a0ca6@suse.com>)
+    ("Perhaps consider using a regular list implementation.", {"changes-requested"}),
+    # an author giving his patch up for another (Laurent Bercot <ema794c470-aab7-40a9-979d-7b69050622e8@77b27b13.com>)
+    ("Absolutely, this patch is way better than mine and I should have thought of looking for something "
+     "similar before submitting mine.", {"superseded"}),
+    # a modal inside a test result (Luis Chamberlain <Y9A4fiobL6IHp//P@bombadil.infradead.org>)
+    ("FWIW I was curious if the kmod test 0009.sh now could pass with this too, but alas it can sometimes "
+     "fail too.", {"does-not-work"}),
+    # a build bot's report relayed (Masahiro Yamada <CAK7LNARzGX8U5B9y3gST+qW9DVWcdAz3hAQQ=t+Bg8ZAjWSGrQ@mail.gmail.com>)
+    ("0day bot reported a breakage when CONFIG_TRIM_UNUSED_KSYMS=y", {"build-failure"}),
+    # Not verdicts: talk about NAKs (Song Liu <8AC2399B-F3B2-4F91-B18C-D9D3D5085471@fb.com>,
+    # Luis Chamberlain <ZApf0iNOsSAUbhMz@bombadil.infradead.org>), "no way to" (Sid Nayyar
+    # <CA+OvW8bhWK7prmyQMMJ_VYBeGMbn_mNiamHhUgYuCsnht+LFtA@mail.gmail.com>), a list dropping mail
+    # (Song Liu <6214B9C9-557B-4DC0-BFDE-77EAC425E577@fb.com>), a conditional (Daniel Latypov
+    # <CAGS_qxpXkTZiebd=zqJTY8wvSs1TuBvBuDdxYkPEjwnkQ+ir2g@mail.gmail.com>)
+    ("For the first NAK, I agree that my version is another layer on top of vmalloc.", set()),
+    ("Masahiro Yamada already NACK'd it such effort:", set()),
+    ("We do not trust either type regarding symbol exposure, as there is no way to know exactly what sources "
+     "were used.", set()),
+    ("Sometimes, vger drops my patch because the CC list is too long.", set()),
+    ("If we decide we don't want that, then we can defer it until I send out the patches.", set()),
+])
+def test_general_review_language(text, expected):
+    assert verdicts(text) == expected
+
+
 @pytest.mark.parametrize("text", [
     # Predictions, conditions and questions are not test results (README boundary rules:
     # "A prediction is not a test"); each stands for a form seen in review mail.
@@ -181,6 +219,65 @@ def test_test_reports_need_something_to_have_run():
     assert "works" in verdicts("It works for me.", contexts=TESTED)
     contexts = message_contexts(["I booted it on my board with the patch applied."], default_lexicon())
     assert "testing" in contexts
+
+
+# --- whole threads (fixtures/outcomes/, see fixtures/README.md) ------------------------------------
+
+OUTCOME_FIXTURES = FIXTURES / "outcomes"
+
+
+def outcomes_of(data: dict, message_id: str) -> list[tuple[str, str, bool]]:
+    return [(o["verdict"], o["rule"], o["structured"]) for p in data["proposals"] for o in p["outcomes"]
+            if o["message_id"] == message_id]
+
+
+def test_a_conditional_approval_asks_for_its_inline_comment(cli):
+    data = outcomes_json(cli, OUTCOME_FIXTURES / "conditional-approval.mbox")
+    found = outcomes_of(data, "b9b74600-4467-4c76-aa41-0a36b1cce1f4@kernel.org")
+    assert ("reviewed", "trailer.reviewed-by", True) in found
+    request = [o for p in data["proposals"] for o in p["outcomes"]
+               if o["rule"] == "changes-requested.conditional-approval"]
+    assert [o["evidence"] for o in request] == [
+        "The new naming makes sense, but it breaks the pattern with _GPL suffix:"]
+
+
+def test_pasted_compiler_errors_are_a_build_report(cli):
+    data = outcomes_json(cli, OUTCOME_FIXTURES / "compiler-output.mbox")
+    found = outcomes_of(data, "1559bd58-0cc7-e643-ff0f-7be5e39992f1@csgroup.eu")
+    assert found == [("build-failure", "build-failure.compiler-output", False)]
+
+
+def test_a_patch_known_only_from_its_reply(cli):
+    data = outcomes_json(cli, OUTCOME_FIXTURES / "missing-patch-applied.mbox")
+    (proposal,) = data["proposals"]
+    assert proposal["missing"] is True and proposal["kind"] == "patch"
+    assert proposal["message_id"] == "20220108140657.3361237-1-gregkh@linuxfoundation.org"
+    assert proposal["title"] == "module.h: allow #define strings to work with MODULE_IMPORT_NS"
+    assert proposal["author"] == "Greg Kroah-Hartman"
+    # "Thanks, queued onto modulex-next [0]." is the point of the reply: structured.
+    assert outcomes_of(data, "Yd5HUhgGpWF9AUte@bombadil.infradead.org") == [("applied", "applied.maintainer", True)]
+
+
+def test_a_reviewer_tag_written_loosely(cli, tmp_path):
+    """Stands for the tags written after a few words on their line ("FWIW, Reviewed-by: ..."),
+    with a space ("Acked by:") or an obfuscated address, seen in older LKML mail."""
+    mbox = tmp_path / "loose.mbox"
+    mbox.write_text(
+        "From a@b Thu Jan  1 00:00:00 1970\nFrom: Ann Author <ann@example.org>\nSubject: [PATCH] foo: fix bar\n"
+        "Message-ID: <p1@example.org>\nDate: Mon, 1 Feb 2010 10:00:00 +0000\n\nFix bar.\n\n"
+        "Signed-off-by: Ann Author <ann@example.org>\n---\n foo.c | 1 +\n\n"
+        "diff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n@@ -1,1 +1,2 @@\n int x;\n+int y;\n\n"
+        "From a@b Thu Jan  1 00:00:00 1970\nFrom: Rita Reviewer <rita@example.org>\nSubject: Re: [PATCH] foo: fix bar\n"
+        "Message-ID: <r1@example.org>\nIn-Reply-To: <p1@example.org>\nDate: Mon, 1 Feb 2010 11:00:00 +0000\n\n"
+        "Looks right to me.\n\nFWIW, Reviewed-by: Rita Reviewer <rita@example.org>\n"
+        "Acked by: Rita Reviewer <rita at example.org>\n\n"
+        "From a@b Thu Jan  1 00:00:00 1970\nFrom: Rob Other <rob@example.org>\nSubject: Re: [PATCH] foo: fix bar\n"
+        "Message-ID: <r2@example.org>\nIn-Reply-To: <p1@example.org>\nDate: Mon, 1 Feb 2010 12:00:00 +0000\n\n"
+        "Tested-by:     in order of appearance\n")
+    data = outcomes_json(cli, mbox)
+    assert sorted(outcomes_of(data, "r1@example.org")) == [("acked", "trailer.acked-by", True),
+                                                           ("reviewed", "trailer.reviewed-by", True)]
+    assert outcomes_of(data, "r2@example.org") == []
 
 
 # --- the user's lexicon ----------------------------------------------------------------------------

@@ -548,7 +548,8 @@ def outcomes(ctx, sources, as_json, whole_threads, all_threads, offline, base):
     run = Run(ctx)
     selection = run.select(sources, offline=offline, base=base, whole_threads=True, all_threads=all_threads)
     with errors_as_exit_codes():
-        found = [(items[0].source or None, ta.info, ta.outcomes()) for ta, items in run.threads(selection, "quotes", "traces")]
+        found = [(items[0].source or None, ta.info, ta.outcomes())
+                 for ta, items in run.threads(selection, "outcomes")]
     if as_json:
         emit_json(outcomes_object(((src, info.root_message_id, props) for src, info, props in found),
                                   sources[0] if len(sources) == 1 else None))

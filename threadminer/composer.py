@@ -15,10 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import timedelta
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
@@ -47,8 +46,8 @@ from .analysis.lexicon import Lexicon
 from .analysis.outcomes import Proposal
 from .analysis.quotes import QuoteTree
 from .analysis.traces import Occurrence
+from .candidates import linked_elsewhere, outcome_candidates
 from .codec import from_plain, to_plain
-from .dates import from_iso, iso
 from .message import DECODING, Message
 from .select import Selected, Selection
 from .store import Store, ThreadInfo
@@ -297,8 +296,7 @@ class ThreadAnalysis:
         (default: the user's, see `outcome_lexicon`)."""
         lexicon = lexicon or outcome_lexicon()
         candidates = outcome_candidates(self.store, self.thread_id)
-        digest = hashlib.sha1("\n".join(sorted(candidates)).encode("utf-8", "surrogatepass")).hexdigest()[:10]
-        analyser = ("outcomes", f"{OUTCOMES[1]}+l{lexicon.digest}+c{digest}")
+        analyser = outcomes_analyser(lexicon, candidates)
 
         def compute() -> tuple[Proposal, ...]:
             ctx = self.context
@@ -382,7 +380,7 @@ class ThreadAnalysis:
         """Compute (or read) the named analyses of every message of the thread."""
         for name in names:
             {"quotes": self.quote_trees, "traces": self.traces, "ghosts": self.ghosts, "diffs": self.diffs,
-             "series": self.series_trailers}[name]()
+             "series": self.series_trailers, "outcomes": self.outcomes}[name]()
 
     def selected_keys(self, items: Iterable[Selected]) -> list[str]:
         """The message keys a selection names in this thread (a whole-thread item: all)."""
@@ -399,8 +397,9 @@ class ThreadAnalysis:
 
 def outcome_lexicon() -> Lexicon:
     """The outcome lexicon: the one shipped, with the user's file merged over it (named by
-    THREADMINER_LEXICON, else `[outcomes] lexicon` in the config file)."""
-    from .analysis.lexicon import build_lexicon, parse_lexicon
+    THREADMINER_LEXICON, else `[outcomes] lexicon` in the config file). Compiled once per
+    file content (every thread asks for it)."""
+    from .analysis.lexicon import build_lexicon
     from .config import ConfigError, config_table
 
     path = os.environ.get("THREADMINER_LEXICON") or config_table("outcomes").get("lexicon")
@@ -412,91 +411,29 @@ def outcome_lexicon() -> Lexicon:
             text = fh.read()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the outcome lexicon ({exc.strerror or exc})") from None
+    return _user_lexicon(path, text)
+
+
+@lru_cache(maxsize=4)
+def _user_lexicon(path: str, text: str) -> Lexicon:
+    from .analysis.lexicon import build_lexicon, parse_lexicon
+
     return build_lexicon(parse_lexicon(text, path))
 
 
-# Other threads' postings with one of the thread's patch titles, within this many days of it,
-# are looked at as revisions; postings by its patch authors within AUTHOR_WINDOW_DAYS (a
-# series renamed between versions).
-VERSION_WINDOW_DAYS = 200
-AUTHOR_WINDOW_DAYS = 60
-CANDIDATES_MAX = 400
-NOT_A_REPLY = "lower(subject) NOT LIKE 're:%' AND lower(subject) NOT LIKE 'aw:%' AND lower(subject) NOT LIKE 'fwd:%'"
-
-
-def outcome_candidates(store: Store, thread_id: int) -> list[str]:
-    """Keys of messages in other threads that may be revisions of the thread's series:
-    postings (not replies) with one of its patch titles or by its patch authors, near it in
-    time, with the other postings of their threads (a revision's cover and patches). Cheap:
-    index lookups and subjects only (it is asked before the cache is)."""
-    from .analysis.subjects import parse_subject
-
-    emails: set[str] = set()
-    titles: set[str] = set()
-    dates = []
-    for subject, email, date in store.db.execute(
-            "SELECT subject, author_email, date FROM messages WHERE thread_id = ? AND copy_of IS NULL",
-            (thread_id,)):
-        if date:
-            dates.append(date)
-        info = parse_subject(subject)
-        if not info.reply and (info.patch or info.rfc or info.pull):
-            if email:
-                emails.add(email.lower())
-            if info.subject:
-                titles.add(" ".join(info.subject.lower().split()))
-    if not (emails or titles) or not dates:
-        return []
-    first, last = from_iso(min(dates)), from_iso(max(dates))
-
-    def window(days: int) -> tuple[str, str]:
-        return iso(first - timedelta(days=days)), iso(last + timedelta(days=days))
-
-    rows = []
-    if emails:
-        marks = ",".join("?" * len(emails))
-        rows += store.db.execute(
-            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
-            f" AND date BETWEEN ? AND ? AND lower(author_email) IN ({marks}) AND {NOT_A_REPLY}",
-            (thread_id, *window(AUTHOR_WINDOW_DAYS), *sorted(emails))).fetchall()
-    for title in sorted(titles):
-        rows += store.db.execute(
-            f"SELECT thread_id, subject, author_email FROM messages WHERE thread_id != ? AND copy_of IS NULL"
-            f" AND date BETWEEN ? AND ? AND instr(subject_key, ?) > 0 AND {NOT_A_REPLY}",
-            (thread_id, *window(VERSION_WINDOW_DAYS), title)).fetchall()
-    found_threads: set[int] = set()
-    for tid, subject, email in rows:
-        info = parse_subject(subject)
-        if info.reply or not (info.patch or info.rfc or info.pull):
-            continue
-        if (email or "").lower() in emails or " ".join(info.subject.lower().split()) in titles:
-            found_threads.add(tid)
-    out: dict[str, None] = {}
-    for tid in sorted(found_threads):
-        for (key,) in store.db.execute(
-                f"SELECT key FROM messages WHERE thread_id = ? AND copy_of IS NULL AND {NOT_A_REPLY} ORDER BY date",
-                (tid,)):
-            out[key] = None
-    return list(out)[:CANDIDATES_MAX]
-
-
-def linked_elsewhere(store: Store, thread_id: int, texts: Iterable[str]) -> list[str]:
-    """Keys of messages in other threads that lore links in `texts` name."""
-    from .analysis.links import links_in
-
-    out: dict[str, None] = {}
-    for mid in sorted({mid for text in texts for mid, _ in links_in(text)}):
-        found = store.lookup(mid)
-        if found is not None and found.key and found.thread_id != thread_id:
-            out[found.key] = None
-    return list(out)[:CANDIDATES_MAX]
+def outcomes_analyser(lexicon: Lexicon, candidates: list[str]) -> tuple[str, str]:
+    """The outcomes' cache name and version for one thread: the analyses it reads, the
+    lexicon's content and the other threads' messages it looks at."""
+    digest = hashlib.sha1("\n".join(sorted(candidates)).encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return ("outcomes", f"{OUTCOMES[1]}+l{lexicon.digest}+c{digest}")
 
 
 # --- many threads at once -------------------------------------------------------------------
 
 ANALYSERS: dict[str, tuple[str, str]] = {"quotes": QUOTES, "traces": TRACES, "ghosts": GHOSTS, "diffs": DIFFS,
-                                         "series": TRAILERS}
-THREAD_LEVEL = frozenset({"ghosts", "series"})
+                                         "series": TRAILERS, "outcomes": OUTCOMES}
+# (The outcomes' version differs per thread: see `_missing_outcomes`.)
+THREAD_LEVEL = frozenset({"ghosts", "series", "outcomes"})
 _worker_store: Store | None = None
 
 
@@ -519,8 +456,12 @@ def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> No
     core, and write them to the cache, before the command reads them thread by thread."""
     name, version = ANALYSERS[names[0]]
     threads = list(selection.by_thread())
-    missing = store.cache.missing_threads(threads, name, version) if names[0] in THREAD_LEVEL else \
-        store.cache.missing_messages(threads, name, version)
+    if names[0] == "outcomes":
+        missing = _missing_outcomes(store, threads)
+    elif names[0] in THREAD_LEVEL:
+        missing = store.cache.missing_threads(threads, name, version)
+    else:
+        missing = store.cache.missing_messages(threads, name, version)
     total = sum(missing.values())
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or total < PARALLEL_MIN_MESSAGES or store.readonly or store.path == ":memory:":
@@ -533,6 +474,23 @@ def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> No
             for analyser, scope, fp, data in rows:
                 writes.add_plain(analyser, scope, fp, data)
     writes.flush()
+
+
+def _missing_outcomes(store: Store, thread_ids: list[int]) -> dict[int, int]:
+    """The threads lacking current outcomes (their version depends on each thread's
+    candidates, see `ThreadAnalysis.outcomes`), with their sizes."""
+    lexicon = outcome_lexicon()
+    have: dict[str, tuple[str, str]] = {scope: (version, fp) for scope, version, fp in store.db.execute(
+        "SELECT scope, version, fingerprint FROM analyses WHERE analyser = 'outcomes'")}
+    wanted = set(thread_ids)
+    out: dict[int, int] = {}
+    for thread_id, size, fingerprint in store.db.execute("SELECT id, messages, fingerprint FROM threads"):
+        if thread_id not in wanted:
+            continue
+        version = outcomes_analyser(lexicon, outcome_candidates(store, thread_id))[1]
+        if have.get(f"thread:{thread_id}") != (version, fingerprint):
+            out[thread_id] = size
+    return out
 
 
 def analyse(store: Store, selection: Selection, writes: CacheWrites | None = None

@@ -36,6 +36,11 @@ RE_NTH = re.compile(r"\b(first|second|third|fourth|fifth) (?:patch|commit)\b", r
 RE_RANGE = re.compile(r"\bpatch(?:es)?\s+#?(\d+)(?:/\d+)?\s*(?:-|to|\.\.)\s*#?(\d+)\b", re.I)
 RE_COUNTERS = re.compile(r"\b(\d+)/\d+\b")
 RE_GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b.{0,40}[,!]?$", re.I)
+RE_TRAILER_SENTENCE = re.compile(r"^[A-Z][\w-]*-by:\s", re.I)
+# Agreement and praise that open an inline answer: not a request.
+RE_ASSENT = re.compile(r"^\W*(?:sounds? (?:good|great|fine|reasonable)|(?:that |this |it )?(?:looks|seems) (?:good|fine|ok|"
+                       r"okay|reasonable|great|right|correct)|agreed|right|yes|yeah|yep|ok(?:ay)?|sure|thanks?|thank you|"
+                       r"good (?:point|catch)|nice|indeed|exactly|makes sense|fair enough|lgtm)\b", re.I)
 RE_SIGNOFF = re.compile(r"^(?:thanks|thank you|thx|cheers|regards|best regards|best|br|ciao)[,!. ]*(?:\w+\.?)?$", re.I)
 
 
@@ -190,6 +195,53 @@ def trailer_claims(mr: MessageReading, lexicon: Lexicon) -> list[Claim]:
     return out
 
 
+# A reviewer's tag written loosely: after a few words on its line ("FWIW, Reviewed-by: ...",
+# "For the series: Acked-by: ..."), spelled with a space ("Acked by:"), or naming its giver
+# without an address, or with one an archive obfuscated ("jdoe at example.com",
+# "<jdoe@...>", gmane's "<jdoe-Xy3d@public.gmane.org>" is a plain address).
+RE_LOOSE_TRAILER = re.compile(
+    r"^\s*(?:(?:fwiw|for (?:the|this|whole|entire|all)[^:]{0,30}|for patch(?:es)? [\d/,\- and]+|also|and|so|then|anyway)"
+    r"[:,]?\s+)?((?:reviewed|acked|tested|nacked|nak)(?:[- ]and[- ](?:reviewed|acked|tested))?[- ]by)\s*:\s*(\S.*?)\s*$", re.I)
+RE_LOOSE_GIVER = re.compile(r"^[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}(?:\s*[<(].*[>)])?(?:\s*#.*)?$|"
+                            r"^\S.{0,60}(?:@|\bat\b|\(at\)|\[at\]).{0,60}$")
+
+
+def loose_trailer_claims(mr: MessageReading, lexicon: Lexicon, taken: set[int]) -> list[Claim]:
+    """Reviewer tags `parse_trailers` does not read (see RE_LOOSE_TRAILER), on the
+    author's own lines above the signature, except lines already read (`taken`)."""
+    out = []
+    for line in mr.lines:
+        if line.markers or line.number in taken:
+            continue
+        if line.content.rstrip() == "--":
+            break
+        m = RE_LOOSE_TRAILER.match(line.content)
+        if not m or not RE_LOOSE_GIVER.match(m.group(2)):
+            continue
+        name = re.sub(r"[\s_]+", "-", m.group(1).lower())
+        for verdict in lexicon.trailers.get(name, ()):
+            out.append(Claim(verdict, line.content.strip(), f"trailer.{name}", True, line.number))
+    return out
+
+
+# A compiler's or linker's error line (gcc, clang, ld, modpost), as a person pastes it.
+RE_COMPILER_ERROR = re.compile(r"^\s*(?:\S+\.(?:c|h|S|s|rs|cc|cpp|lds|o):\d+(?::\d+)?:\s*(?:fatal )?error:|"
+                               r"\S*(?:ld|ld\.lld|ld\.bfd)(?:\.\w+)?: .*\b(?:undefined reference|error)\b|"
+                               r"ERROR: modpost: |make(?:\[\d+\])?: \*\*\* .*Error \d+)")
+
+
+def compiler_error_claims(mr: MessageReading) -> list[Claim]:
+    """A build report: compiler or linker errors the message's author pastes (not quoted),
+    when his words state no test result the output would be the evidence of ("it works:
+    without it I got ...", "I still get the following error:"). Someone other than the
+    proposal's author built it and it failed."""
+    for line in mr.lines:
+        if line.markers == 0 and RE_COMPILER_ERROR.match(line.content):
+            return [Claim("build-failure", line.content.strip(), "build-failure.compiler-output", False, line.number,
+                          who="other", prose=True)]
+    return []
+
+
 # --- prose ----------------------------------------------------------------------------------
 
 def scope_of(text: str) -> tuple[int, ...] | None:
@@ -217,9 +269,11 @@ def _opens(text: str, start: int) -> bool:
     """Does the match open the sentence (after "Thanks!", "OK,", ...; within three words)?
     "Thanks! Queued onto modules-next." is the point of its message; "..., as I already
     merged this" is said in passing."""
-    head = RE_OPENING.match(text)
-    rest = text[head.end() if head else 0:start]
-    return start >= (head.end() if head else 0) and len(rest.split()) <= 3
+    opening = RE_OPENING.match(text)
+    end = opening.end() if opening else 0
+    if start <= end:
+        return True  # the match takes in the opening words itself ("Thanks, queued onto ...")
+    return len(text[end:start].split()) <= 3
 
 
 def _content(sentences: list[Sentence]) -> list[Sentence]:
@@ -254,8 +308,36 @@ def prose_claims(mr: MessageReading, lexicon: Lexicon, voice: int = 0) -> list[C
             out.append(Claim(rule.verdict, s.text, rule.id, structured, s.first_line, voice, s.depth, rule.who,
                              counters=scope_of(s.text) if rule.verdict == "applied" else None, prose=True,
                              last_line=s.last_line, contexts=contexts))
+    if not self_fix and not any(c.verdict == "changes-requested" for c in out):
+        request = conditional_request(mr, lexicon, content)
+        if request is not None:
+            out.append(request)
     _attach_traces(mr, out, voice)
     return out
+
+
+def conditional_request(mr: MessageReading, lexicon: Lexicon, content: list[Sentence]) -> Claim | None:
+    """A review that approves on a condition ("Otherwise looks good", "With that fixed:")
+    asked for a change: its first comment written after a quote (an inline comment) before
+    the condition, else the condition itself, is the request (`content`: one voice's
+    sentences without greetings and sign-offs)."""
+    markers = lexicon.messages.get("conditional_approval", ())
+    marker = next((s for s in content if any(rx.search(s.text) for rx in markers)), None)
+    if marker is None:
+        return None
+    segments = mr.tree.segments
+    quoted_lines = [seg.last_line for seg in segments if seg.depth > marker.depth]
+    chosen = marker
+    for s in content:
+        if s.index >= marker.index:
+            break
+        if RE_TRAILER_SENTENCE.match(s.text) or RE_ASSENT.match(s.text) or len(s.text.split()) < 4:
+            continue  # "Sounds great.", "Agreed.": not the request
+        if any(last < s.first_line for last in quoted_lines):
+            chosen = s
+            break
+    return Claim("changes-requested", chosen.text, "changes-requested.conditional-approval", False,
+                 chosen.first_line, chosen.voice, chosen.depth, "other", prose=True, last_line=chosen.last_line)
 
 
 def _attach_traces(mr: MessageReading, claims: list[Claim], voice: int) -> None:
@@ -284,10 +366,18 @@ def message_claims(mr: MessageReading, lexicon: Lexicon, posting: bool) -> list[
     b4 = b4_claims(mr, lexicon)
     if b4:
         out.extend(b4)
-    out.extend(trailer_claims(mr, lexicon))
+    trailers = trailer_claims(mr, lexicon)
+    out.extend(trailers)
+    out.extend(loose_trailer_claims(mr, lexicon, {c.line for c in trailers if c.line is not None}))
     out.extend(regzbot_claims(mr, lexicon))
     if not b4:
         out.extend(prose_claims(mr, lexicon, 0))  # a b4 thank-you's prose is boilerplate
+        if not any(c.verdict in ("works", "does-not-work", "regresses", "build-failure") for c in out):
+            out.extend(compiler_error_claims(mr))  # (else the output is the evidence of that test)
+    if any(c.verdict == "build-failure" for c in out):
+        # A breakage the message shows to be a build failure is one, not a regression, even
+        # when found after the merge ("This breaks direct compilation ... I've bisected it to:").
+        out = [c for c in out if not (c.verdict == "regresses" and c.prose)]
     return out
 
 

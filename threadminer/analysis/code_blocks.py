@@ -96,10 +96,11 @@ def _diff_blocks(lines: list[Line]) -> list[tuple[int, int, list[str]]]:
     out: list[tuple[int, int, list[str]]] = []
     i = 0
     n = len(lines)
+    ends = _fragment_ends(lines)
     while i < n:
         start = _diff_start(lines, i)
         if start is None:
-            frag = _fragment_end(lines, i)
+            frag = ends.get(i)
             if frag is not None:
                 out.append((i, frag, []))
                 i = frag + 1
@@ -152,26 +153,42 @@ def _diff_blocks(lines: list[Line]) -> list[tuple[int, int, list[str]]]:
     return out
 
 
-def _fragment_end(lines: list[Line], i: int) -> int | None:
-    """A diff fragment without headers starting at lines[i]: +/- lines of code (at least two,
-    one of each sign or two of one) with context lines between; the index of its last line."""
-    j = i
-    signed = code = 0
-    last = None
-    while j < len(lines):
-        text = lines[j].content
-        if text.startswith(("+", "-")) and not text.startswith(("--", "++")) and len(text) > 1:
-            signed += 1
-            code += bool(is_code(text[1:]))
-            last = j
-        elif text.startswith((" ", "\t")) and text.strip() and last is not None and is_code(text):
-            last = j
-        else:
-            break
-        j += 1
-    if last is not None and signed >= 2 and code >= 2 and code * 2 >= signed:
-        return last
-    return None
+def _signed(text: str) -> bool:
+    return text.startswith(("+", "-")) and not text.startswith(("--", "++")) and len(text) > 1
+
+
+def _fragment_ends(lines: list[Line]) -> dict[int, int]:
+    """Where diff fragments without headers may start: {index: index of its last line}.
+
+    A fragment is a run of +/- lines of code (at least two, and at least half of them code)
+    with code context lines between them; it starts at a +/- line and runs to the first line
+    that is neither. Every start inside one run ends at the same line, so the runs are read
+    once, back to front, with the counts of what follows each line (reading them again from
+    each line would take time quadratic in a long patch's length)."""
+    out: dict[int, int] = {}
+    n = len(lines)
+    i = 0
+    while i < n:
+        if not _signed(lines[i].content):
+            i += 1
+            continue
+        end = i
+        while end < n:
+            text = lines[end].content
+            if _signed(text) or (text.startswith((" ", "\t")) and text.strip() and is_code(text)):
+                end += 1
+            else:
+                break
+        signed = code = 0
+        for k in range(end - 1, i - 1, -1):
+            text = lines[k].content
+            if _signed(text):
+                signed += 1
+                code += bool(is_code(text[1:]))
+                if signed >= 2 and code >= 2 and code * 2 >= signed:
+                    out[k] = end - 1
+        i = end
+    return out
 
 
 # --- code suggestions ----------------------------------------------------------------------
@@ -317,8 +334,9 @@ def _fragments(lines: list[Line]) -> list[tuple[int, int, list[str]]]:
     """Bare +/- fragments of code (no header) in a run of lines."""
     out = []
     i = 0
+    ends = _fragment_ends(lines)
     while i < len(lines):
-        end = _fragment_end(lines, i) if _diff_start(lines, i) is None else None
+        end = ends.get(i) if i in ends and _diff_start(lines, i) is None else None
         if end is not None:
             out.append((i, end, []))
             i = end + 1

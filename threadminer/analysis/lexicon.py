@@ -47,7 +47,7 @@ class ProseRule:
     unless: tuple[re.Pattern, ...] = ()
     needs: tuple[str, ...] = ()
     negation: str = "veto"  # "veto" (before or inside the match), "before" (before it only), "ignore"
-    hedge: str = "veto"
+    hedge: str = "veto"  # "veto" (before or inside the match), "before" (before it only), "ignore"
     who: str = "any"  # "any", "other", "author"
     question: bool = False
     structured: str = "never"  # "never", "always", "lead"
@@ -110,7 +110,7 @@ def _rule(table: Mapping[str, Any], contexts: Mapping[str, Any]) -> ProseRule:
     for name in needs:
         if name not in contexts:
             raise LexiconError(f"rule {rid}: needs an unknown context {name!r}")
-    for key, allowed in (("negation", ("veto", "before", "ignore")), ("hedge", ("veto", "ignore")),
+    for key, allowed in (("negation", ("veto", "before", "ignore")), ("hedge", ("veto", "before", "ignore")),
                          ("who", ("any", "other", "author")), ("structured", ("never", "always", "lead"))):
         if key in table and table[key] not in allowed:
             raise LexiconError(f"rule {rid}: {key} must be one of {', '.join(allowed)}")

@@ -8,9 +8,10 @@ quote depth `depth`) to a proposal, trying in order:
    matched to the proposal holding that code, a block of prose to the proposal made in the
    message it quotes; quotes of messages that proposed nothing are passed over;
 2. *link*: a lore link to a proposal (in the thread, or a patch the caller found elsewhere),
-   in the quoted block or in the statement's own message; a link to a patch that is nowhere
-   in the archive, in the block just before the statement or in the message it answers,
-   stops the search (the statement is about something we do not hold);
+   in the quoted block or in the statement's own message; for a test report, a link to a
+   patch that is nowhere in the archive, in the block just before the statement or in the
+   message it answers, stops the search (the report is about something we do not hold: a
+   reviewer's request or objection answers the proposal under review, whatever it cites);
 3. *reply*: up the reply chain, the nearest message that made a proposal (a patch, a cover
    letter, a reply with a diff or suggestion);
 4. *subject*: the reply's subject names a patch of the thread ("Re: [PATCH v2 3/5] title").
@@ -106,7 +107,8 @@ class Linker:
                 return None, True
         return None, False
 
-    def quoted_before(self, mr: MessageReading, line: int, depth: int) -> tuple[Found | None, str]:
+    def quoted_before(self, mr: MessageReading, line: int, depth: int,
+                      external_stops: bool = True) -> tuple[Found | None, str]:
         """Rule 1 (and 2 for links inside quotes): walking the quoted blocks before `line`."""
         segs = mr.tree.segments
         seg = mr.tree.segment_at(line)
@@ -127,7 +129,7 @@ class Linker:
             found, blocked = self._reference(s.text)
             if found is not None:
                 return found, "link"
-            if blocked and nearest:
+            if blocked and nearest and external_stops:
                 return None, "external"  # right after a link to a patch we do not hold
             nearest = False
             if src and src in self.reading.by_id:
@@ -137,14 +139,14 @@ class Linker:
                 return ghost, "quoted"
         return None, ""
 
-    def in_chain(self, mid: str) -> tuple[Found | None, str]:
+    def in_chain(self, mid: str, external_stops: bool = True) -> tuple[Found | None, str]:
         """Rules 2 and 3: the message's own links, then up the reply chain."""
         mr = self.reading.by_id.get(mid)
         if mr is not None:
             found, blocked = self._reference(mr.own_text(0))
             if found is not None:
                 return found, "link"
-            if blocked:
+            if blocked and external_stops:
                 return None, "external"
         for n, anc in enumerate(self.reading.ancestors(mid)):
             if anc in self.by_message:
@@ -160,7 +162,7 @@ class Linker:
             found, blocked = self._reference(amr.own_text(0))
             if found is not None:
                 return found, "link"
-            if blocked and n == 0:
+            if blocked and n == 0 and external_stops:
                 return None, "external"  # answering a message about a patch we do not hold
         return None, ""
 
@@ -183,15 +185,17 @@ class Linker:
         matches = [f for f in matches if f.date is None or date is None or f.date <= date]
         return (matches[-1], "subject") if matches else (None, "")
 
-    def link(self, mr: MessageReading, line: int | None, depth: int = 0) -> tuple[Found | None, str]:
-        """The proposal a statement at `line` (None: the message as a whole) is about."""
+    def link(self, mr: MessageReading, line: int | None, depth: int = 0,
+             external_stops: bool = True) -> tuple[Found | None, str]:
+        """The proposal a statement at `line` (None: the message as a whole) is about
+        (`external_stops`: a link to a patch we do not hold ends the search, see rule 2)."""
         if line is not None:
-            found, how = self.quoted_before(mr, line, depth)
+            found, how = self.quoted_before(mr, line, depth, external_stops)
             if found is not None or how == "external":
                 return found, how
         if depth > 0:
             return None, ""  # a quoted voice's own reply chain is not known
-        found, how = self.in_chain(mr.message.message_id)
+        found, how = self.in_chain(mr.message.message_id, external_stops)
         if found is not None or how == "external":
             return found, how
         return self.by_subject(mr.message.message_id)

@@ -42,7 +42,7 @@ from .traces import Occurrence
 from .superseded import version_outcomes
 
 # Bump when the proposals or outcomes found change.
-VERSION = 2
+VERSION = 3
 
 VERDICTS = ("works", "does-not-work", "regresses", "reviewed", "acked", "nacked", "changes-requested",
             "applied", "superseded", "build-failure")
@@ -51,6 +51,9 @@ KINDS = ("patch", "series", "diff", "suggestion")
 ADDRESSED = frozenset({"changes-requested"})
 # Verdicts of test reports: from a proposal's own author they need his own run ("I tested").
 TEST_REPORTS = frozenset({"works", "does-not-work", "regresses"})
+# Reports that may be about a patch the thread only links to (a test of a fix posted
+# elsewhere, "applied <link>"); reviews and objections answer the proposal under review.
+ABOUT_LINKED = frozenset({"works", "does-not-work", "regresses", "build-failure", "applied"})
 # Evidence longer than this is cut (a "sentence" without punctuation can be a paragraph).
 MAX_EVIDENCE = 600
 
@@ -93,6 +96,7 @@ class Proposal:
     last_line: int | None = None
     quoted_in: str | None = None  # known only from a quote in this message (its own is not archived)
     in_thread: bool = True        # False: a proposal of another thread this one's outcomes are about
+    missing: bool = False         # its message is not in the archive: known from the replies to it
 
 
 # --- who is who -------------------------------------------------------------------------------
@@ -135,11 +139,15 @@ class _Assembler:
             elif claim.target in self.linker.external:
                 linked, how = self.linker.external[claim.target], "patch-link"
         if linked is None:
-            linked, how = self.linker.link(mr, claim.line, claim.depth)
+            linked, how = self.linker.link(mr, claim.line, claim.depth, claim.verdict in ABOUT_LINKED)
         if claim.titles:
             by_title = self._by_titles(claim.titles, linked, mr.message.date)
             if by_title:
                 return [(f, "title") for f in self._whole_series(by_title)]
+        if claim.who == "author":
+            own = self._own_proposal(mr, linked)
+            if own is not None:
+                return [(own, how if own is linked else "own")]
         if linked is None:
             return []
         if claim.counters and linked.kind == "series":
@@ -148,6 +156,17 @@ class _Assembler:
             if patches:
                 return [(p, how) for p in patches]
         return [(linked, how)]
+
+    def _own_proposal(self, mr: MessageReading, linked: Found | None) -> Found | None:
+        """What an author-only claim ("I'll drop my patch") is about: the proposal it is tied
+        to when the speaker made it, else the speaker's latest proposal before it."""
+        msg = mr.message
+        me = (msg.author.name or msg.author.email or None, msg.author.email or None)
+        if linked is not None and same_person(me[0], me[1], linked.author, linked.author_email):
+            return linked
+        own = [f for f in self.found if f.quoted_in is None and same_person(me[0], me[1], f.author, f.author_email)
+               and (f.date is None or msg.date is None or f.date <= msg.date) and f.message_id != msg.message_id]
+        return own[-1] if own else None
 
     def _whole_series(self, patches: list[Found]) -> list[Found]:
         """Every patch of one revision applied at once: one outcome on its cover letter."""
@@ -278,7 +297,8 @@ def _external_patches(other_series, others: Mapping[str, Message]) -> list[Found
 def _freeze(f: Found, pid: str) -> Proposal:
     outcomes = sorted(f.outcomes, key=lambda o: (o.date or EPOCH, o.message_id, o.line or 0))
     return Proposal(pid, f.kind, f.author, f.author_email, f.message_id, f.date, f.version, f.title, f.files,
-                    tuple(outcomes), f.series_message_ids, f.first_line, f.last_line, f.quoted_in, f.in_thread)
+                    tuple(outcomes), f.series_message_ids, f.first_line, f.last_line, f.quoted_in, f.in_thread,
+                    f.missing)
 
 
 def find_outcomes(messages: Iterable[Message], parent_of: Mapping[str, str | None],

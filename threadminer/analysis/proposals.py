@@ -11,7 +11,11 @@
   requests that name a tree and commit instead of carrying a diff;
 - proposals known only from a quote: a diff or suggestion in a quoted voice whose message is
   not in the archive (a pasted archive page quotes the whole discussion): the quote is all
-  there is of it, so it stands for the proposal, read from the message that quotes it.
+  there is of it, so it stands for the proposal, read from the message that quotes it;
+- patches known only from the replies to them: a patch cross-posted to another list often
+  reaches an archive only through the replies that cc it ("Re: [PATCH v2] title" answering a
+  Message-ID the archive lacks); the missing message stands for the patch, its title and
+  version from the replies' subject, its author and date from their attribution lines.
 
 A `Found` is the analysis's working copy of a proposal (the public value is `Proposal`).
 """
@@ -27,7 +31,7 @@ from .code_blocks import CodeBlock
 from .reading import MessageReading, ThreadReading
 from .pulls import find_pull_request
 from .series import EPOCH, Series, find_series
-from .subjects import parse_subject
+from .subjects import parse_subject, title_key
 
 RE_SYZ_TEST = re.compile(r"^#syz test:?\s*(\S+)?\s*(\S+)?", re.M)
 RE_WS = re.compile(r"\s+")
@@ -51,10 +55,12 @@ class Found:
     counter: int | None = None  # a patch's n of n/N
     series_key: tuple | None = None  # the revision it belongs to (patches and covers)
     code: str = ""  # the code, whitespace removed, to recognise quotes of it
-    changed: frozenset[str] = frozenset()  # a diff's +/- lines, whitespace removed
+    changed: frozenset[str] = frozenset()  # a diff's +/- lines (a suggestion's lines), whitespace removed
     quoted_in: str | None = None  # known only from a quote in this message
     voice_author: str | None = None
     in_thread: bool = True
+    missing: bool = False  # its message is not in the archive: known from the replies to it
+    first_reply: datetime | None = None  # a missing patch: when the first reply to it came
     id: str = ""
     outcomes: list = field(default_factory=list)
 
@@ -83,6 +89,11 @@ def changed_lines(text: str) -> frozenset[str]:
             if len(core) >= 6:
                 out.add(core)
     return frozenset(out)
+
+
+def code_lines(text: str) -> frozenset[str]:
+    """A code suggestion's substantive lines, whitespace removed (to tell a revision of it)."""
+    return frozenset(core for core in (squash(line) for line in text.split("\n")) if len(core) >= 6)
 
 
 # An introduction this short ("ie this:") says too little to name a proposal.
@@ -159,7 +170,7 @@ def _block_proposal(mr: MessageReading, block: CodeBlock, quoted: bool) -> Found
     code = diff_core(block.text) if block.kind == "diff" else squash(block.text)
     return Found(block.kind, mid, author, email, date, _title(mr, block, fallback), None, block.files,
                  first_line=block.first_line, last_line=block.last_line, code=code or squash(block.text),
-                 changed=changed_lines(block.text) if block.kind == "diff" else frozenset(),
+                 changed=changed_lines(block.text) if block.kind == "diff" else code_lines(block.text),
                  quoted_in=msg.message_id if quoted else None, voice_author=voice.author)
 
 
@@ -198,6 +209,8 @@ def reply_proposals(reading: ThreadReading, taken: set[str]) -> list[Found]:
     for mid in reading.order:
         mr = reading.by_id[mid]
         own_posting = mid in taken
+        if own_posting and all(seg.depth == 0 for seg in mr.tree.segments):
+            continue  # a posting's own code is the patch itself; it quotes nothing
         for block in mr.code_blocks:
             if not _is_proposed(block, reading):
                 continue
@@ -254,6 +267,77 @@ def _syz_test_requests(mr: MessageReading) -> list[Found]:
     return []
 
 
+def missing_patches(reading: ThreadReading, found: list[Found]) -> list[Found]:
+    """Patches the archive lacks but whose replies it holds (see the module docstring): a
+    missing message answered as "Re: [PATCH ...] title" that answers no message the archive
+    holds but a posting (a cover letter: a patch, unlike a reply, has no other parent),
+    unless a posting of the thread has that title (then it is a missing reply in that
+    patch's discussion, or the patch under a mangled Message-ID). Of a chain of missing
+    messages, the topmost is the patch (the others are missing replies to it)."""
+    known = set(reading.messages)
+    have = {f.message_id for f in found}
+    postings = {title_key(f.title) for f in found if f.kind in ("patch", "series")}
+    posted = {f.message_id for f in found if f.kind in ("patch", "series") and f.quoted_in is None}
+    def patch_info(ghost: str):
+        return next((i for i in (parse_subject(reading.messages[k].subject) for k in direct.get(ghost, ()))
+                     if i.reply and (i.patch or i.rfc) and not i.pull and i.subject), None)
+
+    def identity(info) -> tuple:
+        return (title_key(info.subject), info.counter or 0, info.version or 1)
+
+    direct: dict[str, list[str]] = {}
+    for mid in reading.order:
+        parent = reading.parent_of.get(mid)
+        if parent and parent not in known:
+            direct.setdefault(parent, []).append(mid)
+    infos = {g: patch_info(g) for g in direct}
+    replies: dict[str, list[str]] = {}
+    for ghost, kids in direct.items():
+        info = infos[ghost]
+        if info is None or ghost in have:
+            continue
+        # Up through missing messages of the same patch: the topmost is the patch, those
+        # below it missing replies to it (a missing message answered under another
+        # title, version or number is another patch: a v2 sent in reply to v1).
+        top, seen = ghost, {ghost}
+        while True:
+            up = reading.parent_of.get(top)
+            if up is None or up in known or up in seen or up in have:
+                break
+            if infos.get(up) is not None and identity(infos[up]) != identity(info):
+                break
+            top = up
+            seen.add(up)
+        up = reading.parent_of.get(top)
+        if top not in have and (up is None or up in posted or up not in known):
+            replies.setdefault(top, []).extend(kids)
+            if infos.get(top) is None:
+                infos[top] = info
+    out: list[Found] = []
+    taken: set[tuple] = set()
+    for ghost, kids in replies.items():
+        info = infos[ghost]
+        if title_key(info.subject) in postings:
+            continue
+        same = (title_key(info.subject), info.counter or 0, info.version or 1)
+        if same in taken:
+            continue
+        taken.add(same)
+        # Its author: a voice quoting it (resolved to it), else the voice a direct reply
+        # quotes (deeper quotes are too often someone else's to be trusted unresolved).
+        voices = [v for k in kids for v in reading.by_id[k].tree.voices[1:] if v.author]
+        direct = [v for k in kids if reading.parent_of.get(k) == ghost for v in reading.by_id[k].tree.voices[1:]
+                  if v.author and v.depth == 1 and v.source_message_id in (None, ghost)]
+        voice = next((v for v in voices if v.source_message_id == ghost), None) or next(iter(direct), None)
+        author, date = (voice.author, voice.date) if voice is not None else (None, None)
+        kind = "series" if info.counter == 0 and (info.total or 0) > 1 else "patch"
+        out.append(Found(kind, ghost, author, None, date, info.subject, info.version or 1, counter=info.counter,
+                         series_key=(ghost, "missing"), missing=True,
+                         first_reply=min((reading.messages[k].date for k in kids if reading.messages[k].date),
+                                         default=None)))
+    return out
+
+
 def find_proposals(reading: ThreadReading) -> tuple[list[Found], list[Series]]:
     """The thread's proposals in order of appearance (ids p1, p2, ... set), and its series."""
     series = list(find_series(reading.messages.values(), reading.parent_of))
@@ -262,6 +346,7 @@ def find_proposals(reading: ThreadReading) -> tuple[list[Found], list[Series]]:
     found += _pull_requests(reading, taken)
     taken = {f.message_id for f in found}
     found += reply_proposals(reading, taken)
+    found += missing_patches(reading, found)
     position = {mid: i for i, mid in enumerate(reading.order)}
     found.sort(key=lambda f: (f.date is None, f.date or EPOCH, position.get(f.quoted_in or f.message_id, len(position)),
                               0 if f.kind == "series" else 1, f.counter or 0, f.first_line or 0))

@@ -7,10 +7,17 @@ next one: on the old revision's cover letter (or its first patch when it has non
 one patch a partial re-roll replaces), citing the new revision's first message and its
 Subject. A RESEND, or the same version posted again, supersedes too.
 
-Diffs: a diff in a reply later posted by its author as a formal patch (touching the same
-files, in the same thread or linking to it) is superseded by that patch (structured); a diff
-replaced by its author's corrected diff in a later reply (the same lines changed again) is
-superseded by it (prose).
+A patch the archive lacks, known from the replies to it (`proposals.missing_patches`), is
+superseded by the first later revision with its title at a higher version, by its author
+when the replies name him.
+
+Diffs and code suggestions: a diff later posted by its author as a formal patch (touching
+the same lines, in the same thread or linking to it) is superseded by that patch
+(structured); a diff or suggestion replaced by its author's corrected one in a later reply
+(the same lines changed again) is superseded by it (prose). A patch whose author posts a
+new version of it in a reply below it (the same lines changed again, "Re: [PATCH] ..." kept,
+the reply calling itself a new version or signed off as a patch) is superseded by that
+reply (prose).
 """
 
 from __future__ import annotations
@@ -90,6 +97,11 @@ RENAMED_WINDOW = timedelta(days=30)
 # Words around a link that call the linked posting an earlier version.
 RE_PREVIOUS = re.compile(r"\b(?:previous|earlier|prior|older|last|first) (?:attempt|version|revision|posting|try|iteration|patch|series)|"
                          r"\bv\d+\b|\bversion \d|\bsupersed|\breplac", re.I)
+# A reply that presents its diff as a new version of the patch it answers.
+RE_NEW_VERSION = re.compile(r"^(?!>).*(?:\b[vV]\d+\b|\bversion \d|\bnew version\b|\bupdated (?:patch|version|diff)\b|"
+                            r"\brevised (?:patch|version)\b|\brespin|\bre-?spun\b|\brefreshed (?:patch|version)\b|"
+                            r"\bhere(?:'s| is) (?:an? |the )?(?:updated|new|revised|fixed|corrected)\b|^Signed-off-by:).*",
+                            re.I | re.M)
 # Postings that are not revisions of the series they copy: stable backports (AUTOSEL).
 RE_NOT_A_REVISION = re.compile(r"^(?:autosel|stable|\d+\.\d+(?:\.y|-\d+\.\d+)?)$", re.I)
 
@@ -186,8 +198,44 @@ def version_outcomes(found: list[Found], series: list[Series], other_series: lis
         msg = all_messages[new_mid]
         rule = "superseded.new-version" if new.version > old.version else "superseded.reposted"
         out.append(Superseded(proposal, msg, rule, True, f"version-chain ({why})", msg.subject))
+    out.extend(_missing_outcomes(found, revisions, all_messages))
     out.extend(_diff_outcomes(found, series + other_series, messages, all_messages, parent_of))
     return out, list(external.values())
+
+
+def _name_words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", name.lower().split("@")[0]) if len(w) > 1}
+
+
+def _same_name(a: str | None, b: str | None) -> bool:
+    """One person named twice, as an attribution line and a From header may differ ("Dave
+    Hansen", "Hansen, Dave", "dave.hansen@..."): the words of one are all in the other."""
+    if not a or not b:
+        return False
+    wa, wb = _name_words(a), _name_words(b)
+    return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
+
+
+def _missing_outcomes(found: list[Found], revisions: list[Series], messages: Mapping[str, Message]) -> list[Superseded]:
+    """Missing patches superseded by a later revision with their title (see the docstring)."""
+    out = []
+    for m in found:
+        if not m.missing:
+            continue
+        since = m.date or m.first_reply or EPOCH
+        key = title_key(m.title)
+        for s in revisions:
+            head = _head(s)
+            if head is None or head not in messages or (s.date or EPOCH) <= since or s.version <= (m.version or 1):
+                continue
+            head_author = messages[head].author
+            if key not in _titles(s) or (m.author and not (_same_name(m.author, head_author.name)
+                                                            or _same_name(m.author, head_author.email))):
+                continue
+            msg = messages[head]
+            out.append(Superseded(m, msg, "superseded.new-version", True, "version-chain (subject)", msg.subject))
+            break
+    return out
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -214,11 +262,12 @@ def _diff_outcomes(found: list[Found], series: list[Series], messages: Mapping[s
     patch is in the thread, links to it, or came within RENAMED_WINDOW), or replaced by its
     author's corrected diff further down the same sub-thread (most of its lines again)."""
     out: list[Superseded] = []
-    diffs = [f for f in found if f.kind == "diff" and f.quoted_in is None and f.author_email and f.changed]
+    diffs = [f for f in found if f.kind in ("diff", "suggestion") and f.quoted_in is None and f.author_email
+             and f.changed]
     thread_ids = set(messages)
     for d in diffs:
         posted = None
-        for s in sorted(series, key=lambda s: s.date or EPOCH):
+        for s in sorted(series, key=lambda s: s.date or EPOCH) if d.kind == "diff" else ():
             head = _head(s)
             if head is None or (s.date or EPOCH) <= (d.date or EPOCH):
                 continue
@@ -249,5 +298,34 @@ def _diff_outcomes(found: list[Found], series: list[Series], messages: Mapping[s
                 if msg is not None:
                     out.append(Superseded(d, msg, "superseded.corrected-diff", False, "same author, same lines",
                                           later.title))
+                break
+    out.extend(_reply_versions(found, diffs, messages, parent_of))
+    return out
+
+
+def _reply_versions(found: list[Found], diffs: list[Found], messages: Mapping[str, Message],
+                    parent_of: Mapping[str, str | None]) -> list[Superseded]:
+    """A patch re-posted by its author as a diff in a reply below it (see the docstring)."""
+    out = []
+    for p in found:
+        if p.kind != "patch" or p.quoted_in is not None or not p.author_email or p.message_id not in messages:
+            continue
+        mine = None
+        for d in diffs:
+            if d.kind != "diff" or (d.date or EPOCH) <= (p.date or EPOCH) or not same_address(d.author_email or "", p.author_email):
+                continue
+            if not _descends(messages, parent_of, d.message_id, p.message_id):
+                continue
+            if mine is None:
+                mine = changed_lines(patch_text(messages[p.message_id]) or "")
+            said = RE_NEW_VERSION.search(messages[d.message_id].body.split("\n---", 1)[0])
+            if not said:
+                continue  # a change proposed for discussion, not a new version
+            if mine != d.changed and _overlap(mine, d.changed) >= CORRECTED_OVERLAP:
+                reply = messages[d.message_id]
+                line = said.group(0).strip()
+                evidence = line if not line.lower().startswith("signed-off-by:") else reply.subject
+                out.append(Superseded(p, reply, "superseded.reply-version", False, "same author, same lines",
+                                      evidence))
                 break
     return out

@@ -77,6 +77,8 @@ def rule_fires(rule: ProseRule, text: str, lexicon: Lexicon, contexts: frozenset
                 continue
             if rule.hedge == "veto" and _any(lexicon.word("hedge"), before):
                 continue
+            if rule.hedge == "before" and _any(lexicon.word("hedge"), clause):
+                continue
             return Fired(rule, m.group(0), m.start())
     return None
 

@@ -26,7 +26,8 @@ def proposal_record(proposal: Proposal, source: str | None = None, thread: str |
             "author_email": proposal.author_email, "date": iso(proposal.date),
             "series_message_ids": list(proposal.series_message_ids),
             "lines": [proposal.first_line, proposal.last_line] if proposal.first_line else None,
-            "quoted_in": proposal.quoted_in, "in_thread": proposal.in_thread, "thread": thread, "source": source}
+            "quoted_in": proposal.quoted_in, "in_thread": proposal.in_thread, "missing": proposal.missing,
+            "thread": thread, "source": source}
 
 
 def outcomes_object(threads: Iterable[tuple[str | None, str, tuple[Proposal, ...]]],
@@ -50,7 +51,8 @@ def render_outcomes(threads: Iterable[tuple[str, str, tuple[Proposal, ...]]]) ->
             lines.append("  no proposals found")
         for p in proposals:
             version = f" v{p.version}" if p.version and p.version > 1 else ""
-            where = "" if p.in_thread else " (another thread)"
+            where = (" (another thread)" if not p.in_thread else
+                     " (not in the archive: known from the replies)" if p.missing else "")
             files = f"  [{', '.join(p.files[:4])}{', ...' if len(p.files) > 4 else ''}]" if p.files else ""
             lines.append(f"  {p.id} {p.kind}{version}{where}: {one_line(p.title)}{files}")
             lines.append(f"      by {p.author or '(unknown)'}, {_when(p.date)}, <{p.message_id}>")
