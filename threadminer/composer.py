@@ -19,65 +19,89 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import cached_property, lru_cache
 from multiprocessing import get_context
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+import importlib
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
-from .analysis import crashes as crashes_mod
-from .analysis import diffs as diffs_mod
-from .analysis import ghosts as ghosts_mod
-from .analysis import outcomes as outcomes_mod
-from .analysis import participants as participants_mod
-from .analysis import patch_text as patch_text_mod
-from .analysis import pulls as pulls_mod
-from .analysis import questions as questions_mod
 from .analysis import quotes as quotes_mod
-from .analysis import series as series_mod
-from .analysis import subjects as subjects_mod
-from .analysis import summary as summary_mod
-from .analysis import timeline as timeline_mod
-from .analysis import traces as traces_mod
-from .analysis import trailers as trailers_mod
 from .analysis.context import ThreadContext
-from .analysis.diffs import Diff
-from .analysis.ghosts import QuotedGhost
-from .analysis.pulls import PullRequest
-from .analysis.series import Series, ThreadIndex
-from .analysis.trailers import SeriesTrailers
-from .analysis.lexicon import Lexicon
-from .analysis.outcomes import Proposal
 from .analysis.quotes import QuoteTree
-from .analysis.traces import Occurrence
-from .candidates import linked_elsewhere, outcome_candidates
 from .codec import from_plain, to_plain
 from .message import DECODING, Message
 from .select import Selected, Selection
 from .store import Store, ThreadInfo
 from .threads import Thread
 
+if TYPE_CHECKING:
+    from .analysis.diffs import Diff
+    from .analysis.ghosts import QuotedGhost
+    from .analysis.pulls import PullRequest
+    from .analysis.series import Series, ThreadIndex
+    from .analysis.traces import Occurrence, Signature
+    from .analysis.trailers import SeriesTrailers
+    from .analysis.crashes import Crash
+    from .analysis.lexicon import Lexicon
+    from .analysis.outcomes import Proposal
+    from .analysis.participants import Participant
+    from .analysis.questions import Question
+    from .analysis.summary import ThreadSummary
+    from .analysis.timeline import Event
+
 T = TypeVar("T")
+
+
+class _Analyses:
+    """The analysis modules, each imported on first use. Together they take a good part of
+    a second to import (compiled patterns, the lexicon), and a command needs only its own:
+    `quotes` never loads the crash-report titles or the outcome rules. (Quote trees, which
+    nearly every analysis reads, are imported at once.)"""
+
+    MODULES = frozenset({"traces", "diffs", "ghosts", "series", "trailers", "pulls", "patch_text", "subjects",
+                         "outcomes", "participants", "questions", "crashes", "timeline", "summary", "lexicon"})
+
+    def __getattr__(self, name: str):
+        if name not in self.MODULES:
+            raise AttributeError(name)
+        module = importlib.import_module(f".analysis.{name}", __package__)
+        setattr(self, name, module)
+        return module
+
+
+lazy = _Analyses()
 
 # Each analyser's cache version: its own VERSION and those of the analyses it reads, and the
 # version of message decoding (the text every analysis reads).
 M = f"+m{DECODING}"
 QUOTES = ("quotes", f"{quotes_mod.VERSION}{M}")
-TRACES = ("traces", f"{traces_mod.VERSION}+q{quotes_mod.VERSION}{M}")
-GHOSTS = ("ghosts", f"{ghosts_mod.VERSION}+q{quotes_mod.VERSION}{M}")
-DIFFS = ("diffs", f"{diffs_mod.VERSION}+q{quotes_mod.VERSION}{M}")
-SERIES = ("series",
-          f"{series_mod.VERSION}+p{patch_text_mod.VERSION}+s{subjects_mod.VERSION}+t{trailers_mod.VERSION}{M}")
-TRAILERS = ("trailers", f"{trailers_mod.VERSION}+{SERIES[1]}")
-PULLS = ("pulls", f"{pulls_mod.VERSION}{M}")
-# The outcomes read quote trees, crash reports and series; the lexicon's digest and the
-# candidate messages of other threads are added per call (see ThreadAnalysis.outcomes).
-OUTCOMES = ("outcomes",
-            f"{outcomes_mod.VERSION}+q{quotes_mod.VERSION}+t{traces_mod.VERSION}+s{series_mod.VERSION}{M}")
-# The thread-level reports and what they read (traces, quotes; the outcomes they read are
-# added per call as a digest of the proposals, see ThreadAnalysis._reads_outcomes).
-_READS = f"t{traces_mod.VERSION}+q{quotes_mod.VERSION}{M}"
-QUESTIONS = ("questions", f"{questions_mod.VERSION}+{_READS}")
-PARTICIPANTS = ("participants", f"{participants_mod.VERSION}+{_READS}")
-TIMELINE = ("timeline", f"{timeline_mod.VERSION}+c{crashes_mod.VERSION}+p{participants_mod.VERSION}+{_READS}")
-SUMMARY = ("summary", f"{summary_mod.VERSION}+p{participants_mod.VERSION}+c{crashes_mod.VERSION}"
-                      f"+n{questions_mod.VERSION}+{_READS}")
+
+
+@lru_cache(maxsize=None)
+def analyser(name: str) -> tuple[str, str]:
+    """The cache name and version of an analysis: its VERSION and those of what it reads.
+    The outcomes read quote trees, crash reports and series (the lexicon's digest and the
+    other threads' messages are added per thread, see `outcomes_analyser`); the thread
+    reports read traces and quotes, and the outcomes through a digest (`_reads_outcomes`)."""
+    if name == "quotes":
+        return QUOTES
+    q, t = quotes_mod.VERSION, lazy.traces.VERSION
+    reads = f"t{t}+q{q}{M}"
+    series = f"{lazy.series.VERSION}+p{lazy.patch_text.VERSION}+s{lazy.subjects.VERSION}+t{lazy.trailers.VERSION}{M}"
+    versions = {
+        "traces": lambda: f"{t}+q{q}{M}",
+        "ghosts": lambda: f"{lazy.ghosts.VERSION}+q{q}{M}",
+        "diffs": lambda: f"{lazy.diffs.VERSION}+q{q}{M}",
+        "series": lambda: series,
+        "trailers": lambda: f"{lazy.trailers.VERSION}+{series}",
+        "pulls": lambda: f"{lazy.pulls.VERSION}{M}",
+        "outcomes": lambda: f"{lazy.outcomes.VERSION}+q{q}+t{t}+s{lazy.series.VERSION}{M}",
+        "questions": lambda: f"{lazy.questions.VERSION}+{reads}",
+        "participants": lambda: f"{lazy.participants.VERSION}+{reads}",
+        "timeline": lambda: f"{lazy.timeline.VERSION}+c{lazy.crashes.VERSION}+p{lazy.participants.VERSION}+{reads}",
+        "summary": lambda: (f"{lazy.summary.VERSION}+p{lazy.participants.VERSION}+c{lazy.crashes.VERSION}"
+                            f"+n{lazy.questions.VERSION}+{reads}"),
+    }
+    return name, versions[name]()
+
+
 # Cache rows written in one transaction.
 FLUSH_ROWS = 2000
 # Below this many messages to compute, one process does it faster than starting workers.
@@ -227,55 +251,56 @@ class ThreadAnalysis:
         quote tree, so it is the voice `quotes` shows)."""
         def compute(key: str) -> tuple[Occurrence, ...]:
             msg = self.message(key)
-            reports = traces_mod.find_reports(msg.body)
+            reports = lazy.traces.find_reports(msg.body)
             if not reports:
                 return ()
-            return tuple(traces_mod.find_occurrences(msg, None, self.quote_tree(key), reports))
+            return tuple(lazy.traces.find_occurrences(msg, None, self.quote_tree(key), reports))
 
-        return self._per_message(TRACES, tuple[Occurrence, ...], self.keys if keys is None else keys, compute)
+        return self._per_message(analyser("traces"), tuple[lazy.traces.Occurrence, ...], self.keys if keys is None else keys, compute)
 
     def diffs(self, keys: Iterable[str] | None = None) -> dict[str, tuple[Diff, ...]]:
         """Every diff in each message, quoted or not, with the voice that wrote it (the quote
         tree is asked only for bodies where a diff may be quoted)."""
         def compute(key: str) -> tuple[Diff, ...]:
             msg = self.message(key)
-            if not diffs_mod.might_hold_diff(msg.body) and not msg.attachments:
+            if not lazy.diffs.might_hold_diff(msg.body) and not msg.attachments:
                 return ()
-            tree = self.quote_tree(key) if diffs_mod.needs_tree(msg.body) else None
-            return diffs_mod.find_diffs(msg, tree)
+            tree = self.quote_tree(key) if lazy.diffs.needs_tree(msg.body) else None
+            return lazy.diffs.find_diffs(msg, tree)
 
-        return self._per_message(DIFFS, tuple[Diff, ...], self.keys if keys is None else keys, compute)
+        return self._per_message(analyser("diffs"), tuple[lazy.diffs.Diff, ...], self.keys if keys is None else keys, compute)
 
     @cached_property
     def thread_index(self) -> ThreadIndex:
         """The thread's messages with their parents, as the series analyses read them."""
         parent_of = {node.message_id: self.tree.nodes[node.parent].message_id if node.parent in self.tree.nodes
                      else node.parent for node in self.tree.nodes.values() if not node.ghost}
-        return ThreadIndex(self._messages.values(), parent_of)
+        return lazy.series.ThreadIndex(self._messages.values(), parent_of)
 
     def series(self) -> tuple[Series, ...]:
         """Every series revision posted in the thread (`analysis.series`)."""
-        return self._per_thread(SERIES, tuple[Series, ...], lambda: series_mod.find_series(self.thread_index))
+        return self._per_thread(analyser("series"), tuple[lazy.series.Series, ...],
+                                lambda: lazy.series.find_series(self.thread_index))
 
     def series_trailers(self) -> tuple[SeriesTrailers, ...]:
         """The trailers replies gave each revision of `series()`, in the same order."""
         def compute() -> tuple[SeriesTrailers, ...]:
             found = self.series()
-            return tuple(trailers_mod.collect(s, self.thread_index, [o for o in found if o is not s])
+            return tuple(lazy.trailers.collect(s, self.thread_index, [o for o in found if o is not s])
                          for s in found)
 
-        return self._per_thread(TRAILERS, tuple[SeriesTrailers, ...], compute)
+        return self._per_thread(analyser("trailers"), tuple[lazy.trailers.SeriesTrailers, ...], compute)
 
     def pull_requests(self) -> tuple[PullRequest, ...]:
         """The `git request-pull` messages of the thread."""
         def compute() -> tuple[PullRequest, ...]:
-            return tuple(p for p in (pulls_mod.find_pull_request(self.message(k)) for k in self.keys) if p)
+            return tuple(p for p in (lazy.pulls.find_pull_request(self.message(k)) for k in self.keys) if p)
 
-        return self._per_thread(PULLS, tuple[PullRequest, ...], compute)
+        return self._per_thread(analyser("pulls"), tuple[lazy.pulls.PullRequest, ...], compute)
 
-    def crash_signatures(self, keys: Iterable[str] | None = None) -> list[traces_mod.Signature]:
+    def crash_signatures(self, keys: Iterable[str] | None = None) -> list[Signature]:
         """The thread's crash reports grouped by crash (one signature per crash)."""
-        return traces_mod.signatures(occ for occs in self.traces(keys).values() for occ in occs)
+        return lazy.traces.signatures(occ for occs in self.traces(keys).values() for occ in occs)
 
     def ghosts(self) -> dict[str, QuotedGhost]:
         """What quotes tell of each message the thread references but does not hold."""
@@ -283,9 +308,9 @@ class ThreadAnalysis:
             return {}
 
         def compute() -> tuple[QuotedGhost, ...]:
-            return ghosts_mod.quoted_ghosts(self.quote_trees().values(), self.info.message_ids)
+            return lazy.ghosts.quoted_ghosts(self.quote_trees().values(), self.info.message_ids)
 
-        found = self._per_thread(GHOSTS, tuple[QuotedGhost, ...], compute)
+        found = self._per_thread(analyser("ghosts"), tuple[lazy.ghosts.QuotedGhost, ...], compute)
         return {g.message_id: g for g in found if g.message_id}
 
     def outcomes(self, lexicon: Lexicon | None = None) -> tuple[Proposal, ...]:
@@ -295,8 +320,10 @@ class ThreadAnalysis:
         posted in other threads of the store are found too. `lexicon`: the outcome rules
         (default: the user's, see `outcome_lexicon`)."""
         lexicon = lexicon or outcome_lexicon()
+        from .candidates import linked_elsewhere, outcome_candidates
+
         candidates = outcome_candidates(self.store, self.thread_id)
-        analyser = outcomes_analyser(lexicon, candidates)
+        kind = outcomes_analyser(lexicon, candidates)
 
         def compute() -> tuple[Proposal, ...]:
             ctx = self.context
@@ -310,10 +337,10 @@ class ThreadAnalysis:
             linked = linked_elsewhere(self.store, self.thread_id, (m.body for m in ctx.messages.values()))
             others = [m for _, m in self.store.messages(dict.fromkeys(candidates + linked))]
             others_parent = {m.message_id: (m.parent_ids[0] if m.parent_ids else None) for m in others}
-            return outcomes_mod.find_outcomes(ctx.messages.values(), parent_of, trees, traces, lexicon,
+            return lazy.outcomes.find_outcomes(ctx.messages.values(), parent_of, trees, traces, lexicon,
                                               others, others_parent)
 
-        return self._per_thread(analyser, tuple[Proposal, ...], compute)
+        return self._per_thread(kind, tuple[lazy.outcomes.Proposal, ...], compute)
 
     # --- thread-level reports -------------------------------------------------------------
 
@@ -340,39 +367,40 @@ class ThreadAnalysis:
     def _trees_by_id(self) -> dict[str, QuoteTree]:
         return {tree.message_id: tree for tree in self.quote_trees().values()}
 
-    def crashes(self) -> tuple[crashes_mod.Crash, ...]:
+    def crashes(self) -> tuple[Crash, ...]:
         """The thread's crashes, each with who reported it first, where and when."""
-        return crashes_mod.crashes(self.crash_signatures(), self._trees_by_id())
+        return lazy.crashes.crashes(self.crash_signatures(), self._trees_by_id())
 
-    def questions(self) -> tuple[questions_mod.Question, ...]:
+    def questions(self) -> tuple[Question, ...]:
         """Questions asked in the thread, each with the messages that answer it."""
-        def compute() -> tuple[questions_mod.Question, ...]:
+        def compute() -> tuple[Question, ...]:
             logs: dict[str, list[tuple[int, int]]] = {}
             for occs in self.traces().values():
                 for occ in occs:
                     logs.setdefault(occ.message_id, []).append((occ.report.first_line, occ.report.last_line))
-            return questions_mod.find_questions(self.context.messages.values(), self._trees_by_id(), self._parents(),
+            return lazy.questions.find_questions(self.context.messages.values(), self._trees_by_id(), self._parents(),
                                                 logs)
 
-        return self._per_thread(QUESTIONS, tuple[questions_mod.Question, ...], compute)
+        return self._per_thread(analyser("questions"), tuple[lazy.questions.Question, ...], compute)
 
-    def participants(self) -> tuple[participants_mod.Participant, ...]:
+    def participants(self) -> tuple[Participant, ...]:
         """One participant per address, with the roles the thread shows."""
-        def compute() -> tuple[participants_mod.Participant, ...]:
+        def compute() -> tuple[Participant, ...]:
             reporters = [o.message_id for occs in self.traces().values() for o in occs if o.voice == 0]
-            return participants_mod.participants(self.context.messages.values(), self._proposals(), reporters)
+            return lazy.participants.participants(self.context.messages.values(), self._proposals(), reporters)
 
-        return self._per_thread(self._reads_outcomes(PARTICIPANTS), tuple[participants_mod.Participant, ...], compute)
+        return self._per_thread(self._reads_outcomes(analyser("participants")),
+                               tuple[lazy.participants.Participant, ...], compute)
 
-    def timeline(self) -> tuple[timeline_mod.Event, ...]:
+    def timeline(self) -> tuple[Event, ...]:
         """The thread's dated events, in date order."""
-        return self._per_thread(self._reads_outcomes(TIMELINE), tuple[timeline_mod.Event, ...], lambda: timeline_mod.timeline(
+        return self._per_thread(self._reads_outcomes(analyser("timeline")), tuple[lazy.timeline.Event, ...], lambda: lazy.timeline.timeline(
             self.context.messages.values(), self._parents(), self._proposals(), self.crashes(), self.participants()))
 
-    def summary(self) -> summary_mod.ThreadSummary:
+    def summary(self) -> ThreadSummary:
         """The thread's summary: participants, proposals and outcomes, crashes, open
         questions and a narrative, every claim tied to a Message-ID."""
-        return self._per_thread(self._reads_outcomes(SUMMARY), summary_mod.ThreadSummary, lambda: summary_mod.summarize(
+        return self._per_thread(self._reads_outcomes(analyser("summary")), lazy.summary.ThreadSummary, lambda: lazy.summary.summarize(
             self.context.messages.values(), self.info.root_message_id, [n.message_id for n in self.tree.ghosts],
             self.participants(), self._proposals(), self.crashes(), self.questions()))
 
@@ -425,13 +453,11 @@ def outcomes_analyser(lexicon: Lexicon, candidates: list[str]) -> tuple[str, str
     """The outcomes' cache name and version for one thread: the analyses it reads, the
     lexicon's content and the other threads' messages it looks at."""
     digest = hashlib.sha1("\n".join(sorted(candidates)).encode("utf-8", "surrogatepass")).hexdigest()[:10]
-    return ("outcomes", f"{OUTCOMES[1]}+l{lexicon.digest}+c{digest}")
+    return ("outcomes", f"{analyser('outcomes')[1]}+l{lexicon.digest}+c{digest}")
 
 
 # --- many threads at once -------------------------------------------------------------------
 
-ANALYSERS: dict[str, tuple[str, str]] = {"quotes": QUOTES, "traces": TRACES, "ghosts": GHOSTS, "diffs": DIFFS,
-                                         "series": TRAILERS, "outcomes": OUTCOMES}
 # (The outcomes' version differs per thread: see `_missing_outcomes`.)
 THREAD_LEVEL = frozenset({"ghosts", "series", "outcomes"})
 _worker_store: Store | None = None
@@ -454,7 +480,7 @@ def _work(job: tuple[int, tuple[str, ...]]) -> list:
 def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> None:
     """Compute the named analyses that the cache lacks for the selected threads, on every
     core, and write them to the cache, before the command reads them thread by thread."""
-    name, version = ANALYSERS[names[0]]
+    name, version = analyser("trailers" if names[0] == "series" else names[0])
     threads = list(selection.by_thread())
     if names[0] == "outcomes":
         missing = _missing_outcomes(store, threads)
@@ -471,14 +497,16 @@ def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> No
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_start_worker,
                              initargs=(store.path,)) as pool:
         for rows in pool.map(_work, jobs, chunksize=1):
-            for analyser, scope, fp, data in rows:
-                writes.add_plain(analyser, scope, fp, data)
+            for kind, scope, fp, data in rows:
+                writes.add_plain(kind, scope, fp, data)
     writes.flush()
 
 
 def _missing_outcomes(store: Store, thread_ids: list[int]) -> dict[int, int]:
     """The threads lacking current outcomes (their version depends on each thread's
     candidates, see `ThreadAnalysis.outcomes`), with their sizes."""
+    from .candidates import outcome_candidates
+
     lexicon = outcome_lexicon()
     have: dict[str, tuple[str, str]] = {scope: (version, fp) for scope, version, fp in store.db.execute(
         "SELECT scope, version, fingerprint FROM analyses WHERE analyser = 'outcomes'")}
