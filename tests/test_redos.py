@@ -167,6 +167,8 @@ def _collect(obj, name: str, out: dict, seen: set) -> None:
     if id(obj) in seen:
         return
     seen.add(id(obj))
+    if isinstance(obj, trace_titles.LazyPattern):
+        obj = re.compile(obj.pattern, obj.flags)  # the rule tables compile on first use
     if isinstance(obj, re.Pattern):
         out.setdefault(obj.pattern, (name, obj))
     elif isinstance(obj, (tuple, list)):

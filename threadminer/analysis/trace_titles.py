@@ -35,6 +35,25 @@ TASK = r"[\s\S]{0,100}?"
 LINE_LOOP = r"(?:.*\n)+?"
 
 
+class LazyPattern:
+    """A rule pattern compiled on its first use. The rule table holds about two hundred of
+    them; compiling them all at import took most of a command's start-up, and a command
+    that reads reports from the store's cache matches none. Behaves as the compiled
+    pattern (`search`, `match`, ... are looked up on it)."""
+
+    __slots__ = ("pattern", "flags", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str):
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return getattr(self._compiled, name)
+
+
 def rx(pattern: str) -> re.Pattern[str]:
     """A rule regex with {{PC}}, {{FUNC}}, {{SRC}}, {{ADDR}} and {{TASK}} filled in.
 
@@ -46,7 +65,7 @@ def rx(pattern: str) -> re.Pattern[str]:
     first, last = pattern.find(LINE_LOOP), pattern.rfind(LINE_LOOP)
     if first != last:
         pattern = pattern[:first] + "(?>" + pattern[first:last] + ")" + pattern[last:]
-    return re.compile(pattern)
+    return LazyPattern(pattern)  # type: ignore[return-value]
 
 
 _LOOP_HEADS: dict[re.Pattern[str], re.Pattern[str] | None] = {}
