@@ -29,6 +29,7 @@ from .codec import from_plain, to_plain
 from .message import DECODING, Message
 from .select import Selected, Selection
 from .store import Store, ThreadInfo
+from .store.cache import encode
 from .threads import Thread
 
 if TYPE_CHECKING:
@@ -109,17 +110,18 @@ PARALLEL_MIN_MESSAGES = 400
 
 
 class CacheWrites:
-    """New analysis results waiting to be written, shared by the threads of one command."""
+    """New analysis results waiting to be written, shared by the threads of one command.
+    Rows are kept encoded (`store.cache.encode`): that is where worker processes do it."""
 
     def __init__(self, store: Store):
         self.store = store
-        self.rows: dict[tuple[str, str], list[tuple[str, str, Any]]] = {}
+        self.rows: dict[tuple[str, str], list[tuple[str, str, bytes]]] = {}
         self.count = 0
 
     def add(self, analyser: tuple[str, str], scope: str, fingerprint: str, value: Any) -> None:
-        self.add_plain(analyser, scope, fingerprint, to_plain(value))
+        self.add_encoded(analyser, scope, fingerprint, encode(to_plain(value)))
 
-    def add_plain(self, analyser: tuple[str, str], scope: str, fingerprint: str, data: Any) -> None:
+    def add_encoded(self, analyser: tuple[str, str], scope: str, fingerprint: str, data: bytes) -> None:
         self.rows.setdefault(analyser, []).append((scope, fingerprint, data))
         self.count += 1
         if self.count >= FLUSH_ROWS:
@@ -127,7 +129,7 @@ class CacheWrites:
 
     def flush(self) -> None:
         for (name, version), rows in self.rows.items():
-            self.store.cache.put(rows, name, version)
+            self.store.cache.put_encoded(rows, name, version)
         self.rows.clear()
         self.count = 0
 
@@ -138,12 +140,11 @@ class Collected(CacheWrites):
     def flush(self) -> None:
         pass
 
-    def take(self) -> list[tuple[tuple[str, str], str, str, Any]]:
+    def take(self) -> list[tuple[tuple[str, str], str, str, bytes]]:
         out = [(analyser, scope, fp, data) for analyser, rows in self.rows.items() for scope, fp, data in rows]
         self.rows.clear()
         self.count = 0
         return out
-
 
 
 class ThreadAnalysis:
@@ -498,7 +499,7 @@ def precompute(store: Store, selection: Selection, names: tuple[str, ...]) -> No
                              initargs=(store.path,)) as pool:
         for rows in pool.map(_work, jobs, chunksize=1):
             for kind, scope, fp, data in rows:
-                writes.add_plain(kind, scope, fp, data)
+                writes.add_encoded(kind, scope, fp, data)
     writes.flush()
 
 

@@ -19,6 +19,11 @@ CACHE_LOCK_WAIT_MS = 50
 CHUNK = 500
 
 
+def encode(data: Any) -> bytes:
+    """A cache row's data: compact JSON, compressed (quote trees repeat their text's words)."""
+    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+
+
 class AnalysisCache:
     def __init__(self, db: sqlite3.Connection, readonly: bool = False):
         self.db = db
@@ -73,9 +78,11 @@ class AnalysisCache:
     def put(self, rows: Iterable[tuple[str, str, Any]], analyser: str, version: str) -> bool:
         """Store (scope, fingerprint, data) rows in one short transaction; False when the
         store could not take them now (read-only, locked by an import, disk full)."""
-        rows = [(scope, analyser, version, fp, zlib.compress(json.dumps(data, ensure_ascii=False,
-                                                                           separators=(",", ":")).encode(), 3))
-                for scope, fp, data in rows]
+        return self.put_encoded(((scope, fp, encode(data)) for scope, fp, data in rows), analyser, version)
+
+    def put_encoded(self, rows: Iterable[tuple[str, str, bytes]], analyser: str, version: str) -> bool:
+        """`put` for rows whose data `encode` has made bytes already (by worker processes)."""
+        rows = [(scope, analyser, version, fp, data) for scope, fp, data in rows]
         if not rows or self.readonly:
             return False
         old = self.db.execute("PRAGMA busy_timeout").fetchone()[0]
