@@ -11,8 +11,9 @@ import pytest
 
 from threadminer.analysis.series import ThreadIndex, find_series
 from threadminer.analysis.versions import latest
-from threadminer.analysis.trailers import (collect, commit_trailers, make_trailer, parse_scope, parse_trailers,
-                                           same_address, trailer_scope)
+from threadminer.analysis.series_trailers import collect
+from threadminer.analysis.trailers import (commit_trailers, make_trailer, parse_scope, parse_trailers, same_address,
+                                           trailer_scope)
 from threadminer.message import Message, parse_bytes
 from threadminer.sources import read
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .analysis.pulls import PullRequest
     from .analysis.series import Series, ThreadIndex
     from .analysis.traces import Occurrence, Signature
-    from .analysis.trailers import SeriesTrailers
+    from .analysis.series_trailers import SeriesTrailers
     from .analysis.crashes import Crash
     from .analysis.lexicon import Lexicon
     from .analysis.outcomes import Proposal
@@ -56,7 +56,7 @@ class _Analyses:
     `quotes` never loads the crash-report titles or the outcome rules. (Quote trees, which
     nearly every analysis reads, are imported at once.)"""
 
-    MODULES = frozenset({"traces", "diffs", "ghosts", "series", "trailers", "pulls", "patch_text", "subjects",
+    MODULES = frozenset({"traces", "diffs", "ghosts", "series", "trailers", "series_trailers", "pulls", "patch_text", "subjects",
                          "outcomes", "participants", "questions", "crashes", "timeline", "summary", "lexicon"})
 
     def __getattr__(self, name: str):
@@ -91,7 +91,7 @@ def analyser(name: str) -> tuple[str, str]:
         "ghosts": lambda: f"{lazy.ghosts.VERSION}+q{q}{M}",
         "diffs": lambda: f"{lazy.diffs.VERSION}+q{q}{M}",
         "series": lambda: series,
-        "trailers": lambda: f"{lazy.trailers.VERSION}+{series}",
+        "trailers": lambda: f"{lazy.series_trailers.VERSION}+{series}",
         "pulls": lambda: f"{lazy.pulls.VERSION}{M}",
         "outcomes": lambda: f"{lazy.outcomes.VERSION}+q{q}+t{t}+s{lazy.series.VERSION}{M}",
         "questions": lambda: f"{lazy.questions.VERSION}+{reads}",
@@ -287,10 +287,10 @@ class ThreadAnalysis:
         """The trailers replies gave each revision of `series()`, in the same order."""
         def compute() -> tuple[SeriesTrailers, ...]:
             found = self.series()
-            return tuple(lazy.trailers.collect(s, self.thread_index, [o for o in found if o is not s])
+            return tuple(lazy.series_trailers.collect(s, self.thread_index, [o for o in found if o is not s])
                          for s in found)
 
-        return self._per_thread(analyser("trailers"), tuple[lazy.trailers.SeriesTrailers, ...], compute)
+        return self._per_thread(analyser("trailers"), tuple[lazy.series_trailers.SeriesTrailers, ...], compute)
 
     def pull_requests(self) -> tuple[PullRequest, ...]:
         """The `git request-pull` messages of the thread."""

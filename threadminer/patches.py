@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .analysis.series import Series, ThreadIndex, find_series
-from .analysis.trailers import SeriesTrailers, collect
+from .analysis.series_trailers import SeriesTrailers, collect
 from .analysis.versions import choose, merge_unthreaded
 from .message import Message
 from .report.mbx import Export, render

@@ -1,7 +1,7 @@
 """git-am-ready mailboxes of patch series, with the trailers collected from replies.
 
 `render(series, trailers, messages)` renders one series revision (found by
-`analysis.series`, its trailers collected by `analysis.trailers`) as the `.mbx` that
+`analysis.series`, its trailers collected by `analysis.series_trailers`) as the `.mbx` that
 `git am` applies and the `.cover` beside it, in the layout `b4 am` writes:
 
 - one message per patch, `From git@z Thu Jan  1 00:00:00 1970` separated (git-am's mbox:
@@ -36,7 +36,7 @@ from typing import Iterable, Mapping
 from ..analysis.patch_text import RE_DIFFSTAT, patch_text
 from ..analysis.series import Series, ThreadIndex
 from ..analysis.subjects import SubjectInfo, parse_subject
-from ..analysis.trailers import SeriesTrailers
+from ..analysis.series_trailers import SeriesTrailers
 from ..message import Message
 from .files import write_bytes_atomic
 

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from ..analysis.pulls import PullRequest
 from ..analysis.series import Series
-from ..analysis.trailers import SeriesTrailers
+from ..analysis.series_trailers import SeriesTrailers
 from ..analysis.versions import VersionChain
 from ..dates import iso
 from ..message import Message
