@@ -280,6 +280,39 @@ def test_a_reviewer_tag_written_loosely(cli, tmp_path):
     assert outcomes_of(data, "r2@example.org") == []
 
 
+
+def _reply_diff_thread(tmp_path, later_hunk: str) -> dict:
+    """A reviewer's reply diff, then his own later reply diff below it (`later_hunk`)."""
+    hdr = "From a@b Thu Jan  1 00:00:00 1970\nFrom: {who}\nSubject: {subj}\nMessage-ID: <{mid}>\n{irt}" \
+          "Date: Mon, 1 Feb 2010 {hour}:00:00 +0000\n\n"
+    patch = (hdr.format(who="Ann Author <ann@example.org>", subj="[PATCH] foo: fix bar", mid="p1@example.org",
+                        irt="", hour=10)
+             + "Fix bar.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\n foo.c | 1 +\n\n"
+             "diff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n@@ -1,1 +1,2 @@\n int x;\n+int y;\n\n")
+    first = (hdr.format(who="Rob Other <rob@example.org>", subj="Re: [PATCH] foo: fix bar", mid="r1@example.org",
+                        irt="In-Reply-To: <p1@example.org>\n", hour=11)
+             + "How about this instead:\n\ndiff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n"
+             "@@ -1,1 +1,3 @@\n int x;\n+int y = 0;\n+int z = 0;\n\n")
+    later = (hdr.format(who="Rob Other <rob@example.org>", subj="Re: [PATCH] foo: fix bar", mid="r2@example.org",
+                        irt="In-Reply-To: <r1@example.org>\n", hour=12)
+             + "Here it is again:\n\ndiff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n" + later_hunk + "\n")
+    mbox = tmp_path / "reply-diffs.mbox"
+    mbox.write_text(patch + first + later)
+    return mbox
+
+
+def test_a_corrected_reply_diff_supersedes_the_first(cli, tmp_path):
+    mbox = _reply_diff_thread(tmp_path, "@@ -1,1 +1,3 @@\n int x;\n+int y = 0;\n+int z = 1;\n")
+    assert ("superseded", "superseded.corrected-diff", False) in outcomes_of(outcomes_json(cli, mbox), "r2@example.org")
+
+
+def test_a_reply_diff_grown_into_a_larger_change_does_not_supersede_it(cli, tmp_path):
+    """Its lines live on in the larger diff: an extension, not a correction."""
+    grown = "".join(f"+int w{i} = 0;\n" for i in range(6))
+    mbox = _reply_diff_thread(tmp_path, "@@ -1,1 +1,9 @@\n int x;\n+int y = 0;\n+int z = 0;\n" + grown)
+    assert outcomes_of(outcomes_json(cli, mbox), "r2@example.org") == []
+
+
 # --- the user's lexicon ----------------------------------------------------------------------------
 
 USER_LEXICON = """
