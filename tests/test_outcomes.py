@@ -191,6 +191,22 @@ def test_general_review_language(text, expected):
     assert verdicts(text) == expected
 
 
+
+@pytest.mark.parametrize("text, verdict, expected", [
+    # Not the change's effect (general forms of test mail): the writer has not run it yet,
+    # restates his earlier report, or made the problem go away by switching something off.
+    ("I haven't had a chance to test the patch yet, but I see the same problem on my box.", "regresses", False),
+    ("As I said, the commit broke suspend on my laptop.", "regresses", False),
+    ("I disabled CONFIG_FOO and the warning is gone.", "works", False),
+    # ... while the plain reports still are.
+    ("I see the same problem on my box with this patch applied.", "regresses", True),
+    ("The commit broke suspend on my laptop.", "regresses", True),
+    ("With the patch applied the warning is gone.", "works", True),
+])
+def test_reports_that_are_not_about_the_change(text, verdict, expected):
+    assert (verdict in verdicts(text)) is expected
+
+
 @pytest.mark.parametrize("text", [
     # Predictions, conditions and questions are not test results (README boundary rules:
     # "A prediction is not a test"); each stands for a form seen in review mail.
