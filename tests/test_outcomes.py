@@ -257,6 +257,32 @@ def test_a_conditional_approval_asks_for_its_inline_comment(cli):
         "The new naming makes sense, but it breaks the pattern with _GPL suffix:"]
 
 
+
+@pytest.mark.parametrize("answer, asks", [
+    ("I am still not sure the lock covers it.", True),
+    ("Fair enough, let's ignore it then.", False),
+])
+def test_a_conditional_approval_after_a_conceded_point_asks_for_nothing(cli, tmp_path, answer, asks):
+    hdr = "From a@b Thu Jan  1 00:00:00 1970\nFrom: {who}\nSubject: {subj}\nMessage-ID: <{mid}>\n{irt}" \
+          "Date: Mon, 1 Feb 2010 {hour}:00:00 +0000\n\n"
+    ann, rita, subj = "Ann Author <ann@example.org>", "Rita Reviewer <rita@example.org>", "Re: [PATCH] foo: fix bar"
+    mbox = tmp_path / "conceded.mbox"
+    mbox.write_text(
+        hdr.format(who=ann, subj="[PATCH] foo: fix bar", mid="p1@example.org", irt="", hour=10)
+        + "Fix bar.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\n foo.c | 1 +\n\n"
+        "diff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n@@ -1,1 +1,2 @@\n int x;\n+int y;\n\n"
+        + hdr.format(who=rita, subj=subj, mid="r1@example.org", irt="In-Reply-To: <p1@example.org>\n", hour=11)
+        + "Ann Author wrote:\n> +int y;\n\nIs the lock held here?\n\n"
+        + hdr.format(who=ann, subj=subj, mid="r2@example.org", irt="In-Reply-To: <r1@example.org>\n", hour=12)
+        + "Rita Reviewer wrote:\n> Is the lock held here?\n\nYes, the caller takes it.\n\n"
+        + hdr.format(who=rita, subj=subj, mid="r3@example.org", irt="In-Reply-To: <r2@example.org>\n", hour=13)
+        + f"Ann Author wrote:\n> Yes, the caller takes it.\n\n{answer}\n\nOtherwise, the patch looks good to me.\n\n"
+        "Reviewed-by: Rita Reviewer <rita@example.org>\n")
+    found = outcomes_of(outcomes_json(cli, mbox), "r3@example.org")
+    assert ("reviewed", "trailer.reviewed-by", True) in found
+    assert (("changes-requested", "changes-requested.conditional-approval", False) in found) is asks
+
+
 def test_pasted_compiler_errors_are_a_build_report(cli):
     data = outcomes_json(cli, OUTCOME_FIXTURES / "compiler-output.mbox")
     found = outcomes_of(data, "1559bd58-0cc7-e643-ff0f-7be5e39992f1@csgroup.eu")
