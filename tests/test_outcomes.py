@@ -207,6 +207,14 @@ def test_reports_that_are_not_about_the_change(text, verdict, expected):
     assert (verdict in verdicts(text)) is expected
 
 
+
+def test_a_cited_commit_title_is_a_name_not_a_report():
+    """Commits are cited with their titles ('abcdef123456 ("foo: Fix build error")'): the
+    title's words report nothing; the sentence around it still may."""
+    assert verdicts('This check came with 0123456789ab ("foo: Fix build error on arm64") to allow it.') == set()
+    assert verdicts('Since 0123456789ab ("foo: tidy up") the build fails on arm64.') == {"build-failure"}
+
+
 @pytest.mark.parametrize("text", [
     # Predictions, conditions and questions are not test results (README boundary rules:
     # "A prediction is not a test"); each stands for a form seen in review mail.
