@@ -191,6 +191,30 @@ def test_general_review_language(text, expected):
     assert verdicts(text) == expected
 
 
+
+@pytest.mark.parametrize("text, verdict, expected", [
+    # Not the change's effect (general forms of test mail): the writer has not run it yet,
+    # restates his earlier report, or made the problem go away by switching something off.
+    ("I haven't had a chance to test the patch yet, but I see the same problem on my box.", "regresses", False),
+    ("As I said, the commit broke suspend on my laptop.", "regresses", False),
+    ("I disabled CONFIG_FOO and the warning is gone.", "works", False),
+    # ... while the plain reports still are.
+    ("I see the same problem on my box with this patch applied.", "regresses", True),
+    ("The commit broke suspend on my laptop.", "regresses", True),
+    ("With the patch applied the warning is gone.", "works", True),
+])
+def test_reports_that_are_not_about_the_change(text, verdict, expected):
+    assert (verdict in verdicts(text)) is expected
+
+
+
+def test_a_cited_commit_title_is_a_name_not_a_report():
+    """Commits are cited with their titles ('abcdef123456 ("foo: Fix build error")'): the
+    title's words report nothing; the sentence around it still may."""
+    assert verdicts('This check came with 0123456789ab ("foo: Fix build error on arm64") to allow it.') == set()
+    assert verdicts('Since 0123456789ab ("foo: tidy up") the build fails on arm64.') == {"build-failure"}
+
+
 @pytest.mark.parametrize("text", [
     # Predictions, conditions and questions are not test results (README boundary rules:
     # "A prediction is not a test"); each stands for a form seen in review mail.
@@ -241,6 +265,32 @@ def test_a_conditional_approval_asks_for_its_inline_comment(cli):
         "The new naming makes sense, but it breaks the pattern with _GPL suffix:"]
 
 
+
+@pytest.mark.parametrize("answer, asks", [
+    ("I am still not sure the lock covers it.", True),
+    ("Fair enough, let's ignore it then.", False),
+])
+def test_a_conditional_approval_after_a_conceded_point_asks_for_nothing(cli, tmp_path, answer, asks):
+    hdr = "From a@b Thu Jan  1 00:00:00 1970\nFrom: {who}\nSubject: {subj}\nMessage-ID: <{mid}>\n{irt}" \
+          "Date: Mon, 1 Feb 2010 {hour}:00:00 +0000\n\n"
+    ann, rita, subj = "Ann Author <ann@example.org>", "Rita Reviewer <rita@example.org>", "Re: [PATCH] foo: fix bar"
+    mbox = tmp_path / "conceded.mbox"
+    mbox.write_text(
+        hdr.format(who=ann, subj="[PATCH] foo: fix bar", mid="p1@example.org", irt="", hour=10)
+        + "Fix bar.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\n foo.c | 1 +\n\n"
+        "diff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n@@ -1,1 +1,2 @@\n int x;\n+int y;\n\n"
+        + hdr.format(who=rita, subj=subj, mid="r1@example.org", irt="In-Reply-To: <p1@example.org>\n", hour=11)
+        + "Ann Author wrote:\n> +int y;\n\nIs the lock held here?\n\n"
+        + hdr.format(who=ann, subj=subj, mid="r2@example.org", irt="In-Reply-To: <r1@example.org>\n", hour=12)
+        + "Rita Reviewer wrote:\n> Is the lock held here?\n\nYes, the caller takes it.\n\n"
+        + hdr.format(who=rita, subj=subj, mid="r3@example.org", irt="In-Reply-To: <r2@example.org>\n", hour=13)
+        + f"Ann Author wrote:\n> Yes, the caller takes it.\n\n{answer}\n\nOtherwise, the patch looks good to me.\n\n"
+        "Reviewed-by: Rita Reviewer <rita@example.org>\n")
+    found = outcomes_of(outcomes_json(cli, mbox), "r3@example.org")
+    assert ("reviewed", "trailer.reviewed-by", True) in found
+    assert (("changes-requested", "changes-requested.conditional-approval", False) in found) is asks
+
+
 def test_pasted_compiler_errors_are_a_build_report(cli):
     data = outcomes_json(cli, OUTCOME_FIXTURES / "compiler-output.mbox")
     found = outcomes_of(data, "1559bd58-0cc7-e643-ff0f-7be5e39992f1@csgroup.eu")
@@ -278,6 +328,39 @@ def test_a_reviewer_tag_written_loosely(cli, tmp_path):
     assert sorted(outcomes_of(data, "r1@example.org")) == [("acked", "trailer.acked-by", True),
                                                            ("reviewed", "trailer.reviewed-by", True)]
     assert outcomes_of(data, "r2@example.org") == []
+
+
+
+def _reply_diff_thread(tmp_path, later_hunk: str) -> dict:
+    """A reviewer's reply diff, then his own later reply diff below it (`later_hunk`)."""
+    hdr = "From a@b Thu Jan  1 00:00:00 1970\nFrom: {who}\nSubject: {subj}\nMessage-ID: <{mid}>\n{irt}" \
+          "Date: Mon, 1 Feb 2010 {hour}:00:00 +0000\n\n"
+    patch = (hdr.format(who="Ann Author <ann@example.org>", subj="[PATCH] foo: fix bar", mid="p1@example.org",
+                        irt="", hour=10)
+             + "Fix bar.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\n foo.c | 1 +\n\n"
+             "diff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n@@ -1,1 +1,2 @@\n int x;\n+int y;\n\n")
+    first = (hdr.format(who="Rob Other <rob@example.org>", subj="Re: [PATCH] foo: fix bar", mid="r1@example.org",
+                        irt="In-Reply-To: <p1@example.org>\n", hour=11)
+             + "How about this instead:\n\ndiff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n"
+             "@@ -1,1 +1,3 @@\n int x;\n+int y = 0;\n+int z = 0;\n\n")
+    later = (hdr.format(who="Rob Other <rob@example.org>", subj="Re: [PATCH] foo: fix bar", mid="r2@example.org",
+                        irt="In-Reply-To: <r1@example.org>\n", hour=12)
+             + "Here it is again:\n\ndiff --git a/foo.c b/foo.c\n--- a/foo.c\n+++ b/foo.c\n" + later_hunk + "\n")
+    mbox = tmp_path / "reply-diffs.mbox"
+    mbox.write_text(patch + first + later)
+    return mbox
+
+
+def test_a_corrected_reply_diff_supersedes_the_first(cli, tmp_path):
+    mbox = _reply_diff_thread(tmp_path, "@@ -1,1 +1,3 @@\n int x;\n+int y = 0;\n+int z = 1;\n")
+    assert ("superseded", "superseded.corrected-diff", False) in outcomes_of(outcomes_json(cli, mbox), "r2@example.org")
+
+
+def test_a_reply_diff_grown_into_a_larger_change_does_not_supersede_it(cli, tmp_path):
+    """Its lines live on in the larger diff: an extension, not a correction."""
+    grown = "".join(f"+int w{i} = 0;\n" for i in range(6))
+    mbox = _reply_diff_thread(tmp_path, "@@ -1,1 +1,9 @@\n int x;\n+int y = 0;\n+int z = 0;\n" + grown)
+    assert outcomes_of(outcomes_json(cli, mbox), "r2@example.org") == []
 
 
 # --- the user's lexicon ----------------------------------------------------------------------------

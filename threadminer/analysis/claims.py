@@ -320,11 +320,16 @@ def conditional_request(mr: MessageReading, lexicon: Lexicon, content: list[Sent
     """A review that approves on a condition ("Otherwise looks good", "With that fixed:")
     asked for a change: its first comment written after a quote (an inline comment) before
     the condition, else the condition itself, is the request (`content`: one voice's
-    sentences without greetings and sign-offs)."""
+    sentences without greetings and sign-offs). Not when the sentence before the condition
+    gives up the point under discussion ("Fair enough.": [messages] conceded)."""
     markers = lexicon.messages.get("conditional_approval", ())
     marker = next((s for s in content if any(rx.search(s.text) for rx in markers)), None)
     if marker is None:
         return None
+    before = [s for s in content if s.index < marker.index]
+    conceded = lexicon.messages.get("conceded", ())
+    if before and any(rx.search(before[-1].text) for rx in conceded):
+        return None  # "Fair enough. [...] Otherwise looks good": the point was given up
     segments = mr.tree.segments
     quoted_lines = [seg.last_line for seg in segments if seg.depth > marker.depth]
     chosen = marker

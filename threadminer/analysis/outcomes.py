@@ -42,7 +42,7 @@ from .traces import Occurrence
 from .superseded import version_outcomes
 
 # Bump when the proposals or outcomes found change.
-VERSION = 3
+VERSION = 5
 
 VERDICTS = ("works", "does-not-work", "regresses", "reviewed", "acked", "nacked", "changes-requested",
             "applied", "superseded", "build-failure")

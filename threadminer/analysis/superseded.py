@@ -14,7 +14,8 @@ when the replies name him.
 Diffs and code suggestions: a diff later posted by its author as a formal patch (touching
 the same lines, in the same thread or linking to it) is superseded by that patch
 (structured); a diff or suggestion replaced by its author's corrected one in a later reply
-(the same lines changed again) is superseded by it (prose). A patch whose author posts a
+(the same lines changed again, in a diff not several times larger: one that grew into a larger
+change builds on it) is superseded by it (prose). A patch whose author posts a
 new version of it in a reply below it (the same lines changed again, "Re: [PATCH] ..." kept,
 the reply calling itself a new version or signed off as a patch) is superseded by that
 reply (prose).
@@ -92,6 +93,10 @@ def _superseded_target(old: Series, new: Series) -> str | None:
 # A diff is the same change as another when this much of the smaller one's changed lines
 # are in the other.
 CORRECTED_OVERLAP = 0.5
+# A later diff with this many times the changed lines of an earlier one is a larger change
+# built on it (a two-line hunk grown into a whole patch, an experiment extended to more
+# files), not a corrected version of it: the earlier lines live on in it.
+EXTENSION_RATIO = 3
 # A renamed revision without a changelog or link is looked for this soon after the old one.
 RENAMED_WINDOW = timedelta(days=30)
 # Words around a link that call the linked posting an earlier version.
@@ -293,6 +298,8 @@ def _diff_outcomes(found: list[Found], series: list[Series], messages: Mapping[s
                 continue
             if not _descends(messages, parent_of, later.message_id, d.message_id):
                 continue
+            if len(later.changed) >= EXTENSION_RATIO * len(d.changed):
+                continue  # it grew into a larger change (EXTENSION_RATIO)
             if d.changed != later.changed and _overlap(d.changed, later.changed) >= CORRECTED_OVERLAP:
                 msg = messages.get(later.message_id)
                 if msg is not None:

@@ -10,6 +10,7 @@ the lexicon's (see the header of `outcome_lexicon.toml`):
   predictions; clauses end at commas, semicolons and words like "but", so in "As I
   suspected, this change did not prevent the livelock" the hedge stays in its clause;
 - `unless` patterns cancel a rule anywhere in the sentence;
+- words inside a cited commit's title (`abcdef123456 ("foo: Fix build error")`) match nothing;
 - `needs` names contexts the message must show (something was tested), given as the set of
   context names that hold for the message.
 """
@@ -23,6 +24,11 @@ from typing import Iterable
 from .lexicon import Lexicon, ProseRule
 
 RE_QUESTION = re.compile(r"\?[\"')\]]*\s*$")
+# A commit cited the kernel's way, 12 hex digits or so and its title in parentheses and
+# quotes (submitting-patches.rst: 'commit e21d2170f36602ae2708 ("video: remove unnecessary
+# platform_set_drvdata()")'). The title names a commit; its words ("Fix build error",
+# "Revert ...") say nothing about the proposal.
+RE_COMMIT_CITATION = re.compile(r"\b[0-9a-f]{7,40}\s*\(\s*[\"\u201c][^\"\u201d]{3,200}[\"\u201d]\s*\)")
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,11 @@ def rule_fires(rule: ProseRule, text: str, lexicon: Lexicon, contexts: frozenset
     if any(name not in contexts for name in rule.needs):
         return None
     unless_checked = False
+    cited = [c.span() for c in RE_COMMIT_CITATION.finditer(text)] if "(" in text else []
     for rx in rule.patterns:
         for m in rx.finditer(text):
+            if any(a <= m.start() < b for a, b in cited):
+                continue  # inside a cited commit's title
             if not unless_checked:
                 # (Looked at only once a pattern matched: most rules match no sentence.)
                 if _any(rule.unless, text):
