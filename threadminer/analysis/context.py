@@ -10,7 +10,6 @@ messages' own text by short substrings.
 from __future__ import annotations
 
 import bisect
-import re
 import unicodedata
 from collections import Counter
 from datetime import datetime, timedelta
@@ -21,7 +20,6 @@ from ..people import Person, name_key
 from ..threads import Thread
 from .lines import RE_MARKERS, split_body
 
-RE_WS = re.compile(r"\s+")
 # The text index: substrings of K characters taken every STEP characters of each message's
 # own text; any quoted piece of at least K + STEP - 1 characters (19: quotes.MIN_MATCH_CHARS
 # is 20) meets one of them.
@@ -34,7 +32,10 @@ DATE_WINDOW = timedelta(hours=40)
 def normalise(text: str) -> str:
     """Text with all whitespace removed, for matching quotes against their source: blind to
     re-wrapping, trailing spaces, tabs turned into spaces and lost indentation."""
-    return RE_WS.sub("", unicodedata.normalize("NFC", text))
+    # (ASCII is its own NFC; str.split splits at exactly the characters \s matches.)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return "".join(text.split())
 
 
 def own_text(body: str) -> str:
@@ -98,6 +99,9 @@ class ThreadContext:
         self.ghost_ids = frozenset(ghost_ids) - set(self.messages)
         self._own: dict[str, str] = {}
         self._text_index: dict[str, set[str]] | None = None
+        # Attributions name the same few people again and again: each name/address is
+        # matched against the senders once.
+        self._matching: dict[tuple[str, str], list[str]] = {}
         # Senders: one Person per address (or per name when there is none), and their messages.
         self._people: dict[str, Person] = {}
         self._sent: dict[str, list[tuple[datetime, str]]] = {}
@@ -157,6 +161,12 @@ class ThreadContext:
     def _matching_people(self, name: str, email: str) -> list[str]:
         """Senders (keys) an attribution's name/address could be, checked by
         `person_matches` only among those sharing a word with it."""
+        found = self._matching.get((name, email))
+        if found is None:
+            found = self._matching[(name, email)] = self._match_people(name, email)
+        return found
+
+    def _match_people(self, name: str, email: str) -> list[str]:
         candidates: set[str] = set()
         if email:
             candidates |= self._by_word.get(email.lower(), set())

@@ -58,7 +58,13 @@ def split_line(raw: str) -> tuple[int, str]:
 def body_lines(body: str) -> list[Line]:
     """Every line of `body`, numbered from 1."""
     out = []
+    # Most lines hold no CR and are not quoted: they are their own content (what
+    # `split_line` would answer, without its call and its pattern).
+    has_cr = "\r" in body
     for number, raw in enumerate(split_body(body), 1):
-        depth, content = split_line(raw)
-        out.append(Line(number, depth, content, raw, not content.strip()))
+        if has_cr or raw[:1] == ">":
+            depth, content = split_line(raw)
+            out.append(Line(number, depth, content, raw, not content.strip()))
+        else:
+            out.append(Line(number, 0, raw, raw, not raw.strip()))
     return out
