@@ -18,7 +18,7 @@ from typing import Iterable
 from ..message import Message
 from ..people import Person, name_key
 from ..threads import Thread
-from .lines import RE_MARKERS, split_body
+from .lines import split_body
 
 # The text index: substrings of K characters taken every STEP characters of each message's
 # own text; any quoted piece of at least K + STEP - 1 characters (19: quotes.MIN_MATCH_CHARS
@@ -40,7 +40,8 @@ def normalise(text: str) -> str:
 
 def own_text(body: str) -> str:
     """The unquoted lines of a body (what its author wrote, attribution lines included)."""
-    return "\n".join(raw for raw in split_body(body) if not RE_MARKERS.match(raw))
+    # (A line is quoted when it starts with ">": RE_MARKERS matches exactly those.)
+    return "\n".join(raw for raw in split_body(body) if not raw.startswith(">"))
 
 
 def fold(text: str) -> str:
