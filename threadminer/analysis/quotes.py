@@ -183,8 +183,8 @@ def _attribution_at(lines: list[Line], depths: list[int], i: int,
     # is tried.
     n = len(lines)
     after = nonblank_from[i + 1]
-    deeper1 = after < min(n, i + 4) and depths[after] > depth
-    deeper2 = i + 2 <= n and (after := nonblank_from[i + 2]) < min(n, i + 5) and depths[after] > depth
+    deeper1 = after < i + 4 and after < n and depths[after] > depth
+    deeper2 = i + 2 <= n and (after := nonblank_from[i + 2]) < i + 5 and after < n and depths[after] > depth
     if not deeper1 and not deeper2:
         return None
     line = lines[i]
