@@ -457,7 +457,8 @@ def looks_like_mail(data: bytes) -> bool:
 def split_head_body(raw: bytes) -> tuple[bytes, bytes]:
     """(header block with its last newline, body) at the first empty line."""
     lf = raw.find(b"\n\n")
-    crlf = raw.find(b"\r\n\r\n")
+    # (Only a CRLF pair before the first LF pair counts: the body is not searched.)
+    crlf = raw.find(b"\r\n\r\n", 0, lf + 3) if lf != -1 else raw.find(b"\r\n\r\n")
     if crlf != -1 and (lf == -1 or crlf < lf):
         return raw[: crlf + 2], raw[crlf + 4:]
     if lf != -1:

@@ -174,19 +174,11 @@ def _nonblank_from(lines: list[Line]) -> list[int]:
     return out
 
 
-def _attribution_at(lines: list[Line], depths: list[int], i: int,
-                    nonblank_from: list[int]) -> tuple[Attribution, int] | None:
-    """(attribution, lines it spans) starting at line i, when a deeper quote follows it."""
+def _attribution_at(lines: list[Line], depths: list[int], i: int, deeper1: bool,
+                    deeper2: bool) -> tuple[Attribution, int] | None:
+    """(attribution, lines it spans) starting at line i: one line when `deeper1` (a deeper
+    quote follows it), two when `deeper2` (a deeper quote follows the next line)."""
     depth = depths[i]
-    # Only a line a deeper quote follows can be an attribution (the next non-blank line,
-    # at most 3 on, after a span of 1 or 2 lines): most lines end here, before any pattern
-    # is tried.
-    n = len(lines)
-    after = nonblank_from[i + 1]
-    deeper1 = after < i + 4 and after < n and depths[after] > depth
-    deeper2 = i + 2 <= n and (after := nonblank_from[i + 2]) < i + 5 and after < n and depths[after] > depth
-    if not deeper1 and not deeper2:
-        return None
     line = lines[i]
     spans: list[int] = []
     if (deeper2 and i + 1 < len(lines) and depths[i + 1] == depth and lines[i + 1].markers == line.markers
@@ -285,7 +277,14 @@ def _build(lines: list[Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, s
                     depths[j] += 1
                 i += span
                 continue
-        found = _attribution_at(lines, depths, i, nonblank_from)
+        # Only a line a deeper quote follows (the next non-blank line after it, or after it
+        # and the next, at most 3 on) can start an attribution: most lines stop at this
+        # look ahead, before any pattern is tried.
+        after = nonblank_from[i + 1]
+        deeper1 = after < i + 4 and after < n and depths[after] > depth
+        after = nonblank_from[i + 2] if i + 2 <= n else n
+        deeper2 = after < i + 5 and after < n and depths[after] > depth
+        found = _attribution_at(lines, depths, i, deeper1, deeper2) if deeper1 or deeper2 else None
         if found is not None:
             att, span = found
             before = next((j for j in range(i - 1, -1, -1) if not lines[j].blank), None)
