@@ -25,8 +25,13 @@ def to_plain(value: Any) -> Any:
     return encode(value)
 
 
+# Values that are plain already: encoders copy them without a call (quote trees hold
+# hundreds of thousands of strings and numbers).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain_sequence(value: Any) -> list:
-    return [to_plain(v) for v in value]
+    return [v if type(v) in _PLAIN else to_plain(v) for v in value]
 
 
 def _plain_dict(value: dict) -> dict:
@@ -37,7 +42,14 @@ def _encoder(kind: type) -> Callable[[Any], Any]:
     """How values of one type become plain data, worked out once per type."""
     if dataclasses.is_dataclass(kind):
         names = [f.name for f in dataclasses.fields(kind)]
-        return lambda v: {name: to_plain(getattr(v, name)) for name in names}
+
+        def encode(v: Any) -> dict:
+            out = {}
+            for name in names:
+                x = getattr(v, name)
+                out[name] = x if type(x) in _PLAIN else to_plain(x)
+            return out
+        return encode
     if issubclass(kind, (tuple, list)):
         return _plain_sequence
     if issubclass(kind, dict):
@@ -74,6 +86,8 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
         if len(options) != 1:
             return _identity
         inner = _decoder(options[0])
+        if inner is _identity:
+            return _identity  # (None is kept as it is too)
         return lambda v: None if v is None else inner(v)
     if origin is tuple:
         args = typing.get_args(hint)
@@ -91,12 +105,15 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
         return lambda v: None if v is None else {k: value(x) for k, x in v.items()}
     if dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
-        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(hint)]
+        # (None: the value is kept as it is, without calling `_identity`.)
+        fields = [(f.name, None if (d := _decoder(hints[f.name])) is _identity else d)
+                  for f in dataclasses.fields(hint)]
 
         def build(v: Any) -> Any:
             if v is None:
                 return None
-            return hint(**{name: decode(v[name]) for name, decode in fields if name in v})
+            return hint(**{name: v[name] if decode is None else decode(v[name])
+                           for name, decode in fields if name in v})
         return build
     if hint is datetime:
         return _datetime

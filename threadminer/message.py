@@ -457,7 +457,8 @@ def looks_like_mail(data: bytes) -> bool:
 def split_head_body(raw: bytes) -> tuple[bytes, bytes]:
     """(header block with its last newline, body) at the first empty line."""
     lf = raw.find(b"\n\n")
-    crlf = raw.find(b"\r\n\r\n")
+    # (Only a CRLF pair before the first LF pair counts: the body is not searched.)
+    crlf = raw.find(b"\r\n\r\n", 0, lf + 3) if lf != -1 else raw.find(b"\r\n\r\n")
     if crlf != -1 and (lf == -1 or crlf < lf):
         return raw[: crlf + 2], raw[crlf + 4:]
     if lf != -1:
@@ -474,24 +475,41 @@ def scan_header_block(head: bytes) -> list[tuple[str, str]] | None:
     several times faster on kernel mail, which carries dozens of Received/ARC/DKIM headers.
     """
     text = head.decode("ascii", "surrogateescape").replace("\r\n", "\n")
-    if RE_NOT_HEADER_LINE.search(text) or text[:1] in (" ", "\t"):
+    if _bad_header_line(text) is not None or text[:1] in (" ", "\t"):
         return None
-    return [(m.group(1), m.group(2).rstrip("\n")) for m in RE_HEADER_FIELD.finditer(text)]
+    # (findall gives the (name, value) pairs at once; a value never ends in a newline, the
+    # pattern's "." stops before each.)
+    return RE_HEADER_FIELD.findall(text)
 
 
 def cut_broken_header(head: bytes, body: bytes) -> tuple[bytes, bytes]:
     """Where a header block holds a line that is no header, the block ends there and the
     rest belongs to the body (as the `email` package's parser treats it)."""
     text = head.decode("ascii", "surrogateescape")
-    bad = RE_NOT_HEADER_LINE.search(text)
-    if bad is None or bad.start() == 0:
+    bad = _bad_header_line(text)
+    if bad is None or bad == 0:
         return head, body
-    cut = len(text[: bad.start()].encode("ascii", "surrogateescape"))
+    cut = len(text[:bad].encode("ascii", "surrogateescape"))
     return head[:cut], head[cut:] + b"\n" + body
 
 
-# A line of a header block that is neither "Name: value" nor a folded continuation.
-RE_NOT_HEADER_LINE = re.compile(r"^(?![ \t]|[!-9;-~]+:|\r?$)", re.M)
+# A line of a header block that is neither "Name: value" nor a folded continuation: the
+# first line, and any line after a newline. (Searched as "\n" and what follows rather than
+# as "^" in MULTILINE mode: the engine then skips from newline to newline, five times as
+# fast over kernel mail's long header blocks.)
+NOT_HEADER_LINE = r"(?![ \t]|[!-9;-~]+:|\r?$)"
+RE_NOT_HEADER_FIRST_LINE = re.compile(NOT_HEADER_LINE, re.M)
+RE_NOT_HEADER_NEXT_LINE = re.compile("\n" + NOT_HEADER_LINE, re.M)
+
+
+def _bad_header_line(text: str) -> int | None:
+    """Where the first line that is no header line starts in a header block, if any."""
+    if RE_NOT_HEADER_FIRST_LINE.match(text):
+        return 0
+    bad = RE_NOT_HEADER_NEXT_LINE.search(text)
+    return bad.start() + 1 if bad is not None else None
+
+
 # One header field with its folded continuation lines.
 RE_HEADER_FIELD = re.compile(r"^([!-9;-~]+):[ \t]*((?:.*)(?:\n[ \t].*)*)", re.M)
 
@@ -647,7 +665,8 @@ def _single_part_body(mime: MimeInfo, body: bytes) -> tuple[str, tuple[Attachmen
     return text, (), tuple(defects)
 
 
-WANTED_HEADERS = ("from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references", "list-id")
+WANTED_HEADERS = frozenset({"from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references",
+                            "list-id"})
 # The longest header value read: Postfix's header_size_limit (102400 bytes for a whole
 # header block, the rest discarded), which public-inbox's parser applies too; no message
 # that passed through an MTA carries more. References are read whole (their ids are

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from email.utils import getaddresses, parseaddr
 
 # Pipermail and some archives: "user at example.com" or "user at example dot com".
@@ -84,8 +85,11 @@ def tame_comments(value: str) -> str:
     return value.replace("(", " ").replace(")", " ")
 
 
+@lru_cache(maxsize=4096)
 def parse_person(value: str | None) -> Person:
-    """Parse a From value: 'Name <a@b>', 'a@b (Name)', 'a at b (Name)', 'Name', ..."""
+    """Parse a From value: 'Name <a@b>', 'a@b (Name)', 'a at b (Name)', 'Name', ...
+    (Cached: a list's mail comes from a few hundred people, each From: parsed once; the
+    `email` package's address parser is slow.)"""
     if not value:
         return Person("", "")
     value = " ".join(tame_comments(value).split())

@@ -3,8 +3,8 @@
 A `ThreadContext` holds the thread's messages decoded once, its tree (as the store keeps it)
 and indexes that keep quote resolution near-linear in the thread's size: senders by address
 and by folded name, each sender's messages by date (an attribution's date narrows them to a
-window first), and, built only when a quote must be looked for everywhere, an index of the
-messages' own text by short substrings.
+window first), and, built only when a quote must be looked for everywhere, the short
+substrings of each message's own text.
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from typing import Iterable
 from ..message import Message
 from ..people import Person, name_key
 from ..threads import Thread
-from .lines import RE_MARKERS, split_body
+from .lines import split_body
 
-RE_WS = re.compile(r"\s+")
 # The text index: substrings of K characters taken every STEP characters of each message's
 # own text; any quoted piece of at least K + STEP - 1 characters (19: quotes.MIN_MATCH_CHARS
 # is 20) meets one of them.
 TEXT_K, TEXT_STEP = 12, 8
+# Those substrings, and all of a quoted piece's (K characters from each position), taken by
+# the regular-expression engine rather than sliced one by one.
+RE_STEP_GRAMS = re.compile(rf"(?=(.{{{TEXT_K}}})).{{{TEXT_STEP}}}", re.S)
+RE_ALL_GRAMS = re.compile(rf"(?=(.{{{TEXT_K}}}))", re.S)
 # An attribution date is never further than this from the message it names (see
 # `attribution.AttributionDate.matches`: 38 hours for a date without a time).
 DATE_WINDOW = timedelta(hours=40)
@@ -34,12 +37,16 @@ DATE_WINDOW = timedelta(hours=40)
 def normalise(text: str) -> str:
     """Text with all whitespace removed, for matching quotes against their source: blind to
     re-wrapping, trailing spaces, tabs turned into spaces and lost indentation."""
-    return RE_WS.sub("", unicodedata.normalize("NFC", text))
+    # (ASCII is its own NFC; str.split splits at exactly the characters \s matches.)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return "".join(text.split())
 
 
 def own_text(body: str) -> str:
     """The unquoted lines of a body (what its author wrote, attribution lines included)."""
-    return "\n".join(raw for raw in split_body(body) if not RE_MARKERS.match(raw))
+    # (A line is quoted when it starts with ">": RE_MARKERS matches exactly those.)
+    return "\n".join(raw for raw in split_body(body) if not raw.startswith(">"))
 
 
 def fold(text: str) -> str:
@@ -97,7 +104,10 @@ class ThreadContext:
             ghost_ids = [node.message_id for node in tree.ghosts]
         self.ghost_ids = frozenset(ghost_ids) - set(self.messages)
         self._own: dict[str, str] = {}
-        self._text_index: dict[str, set[str]] | None = None
+        self._text_grams: dict[str, set[str]] | None = None
+        # Attributions name the same few people again and again: each name/address is
+        # matched against the senders once.
+        self._matching: dict[tuple[str, str], list[str]] = {}
         # Senders: one Person per address (or per name when there is none), and their messages.
         self._people: dict[str, Person] = {}
         self._sent: dict[str, list[tuple[datetime, str]]] = {}
@@ -157,6 +167,12 @@ class ThreadContext:
     def _matching_people(self, name: str, email: str) -> list[str]:
         """Senders (keys) an attribution's name/address could be, checked by
         `person_matches` only among those sharing a word with it."""
+        found = self._matching.get((name, email))
+        if found is None:
+            found = self._matching[(name, email)] = self._match_people(name, email)
+        return found
+
+    def _match_people(self, name: str, email: str) -> list[str]:
         candidates: set[str] = set()
         if email:
             candidates |= self._by_word.get(email.lower(), set())
@@ -205,26 +221,24 @@ class ThreadContext:
     # --- where a quoted text comes from ----------------------------------------------------
 
     def text_candidates(self, pieces: Iterable[str], exclude: str | None = None) -> list[str]:
-        """Messages whose own text may hold one of the (normalised) pieces, most likely first;
-        found through the substring index, never by reading every message."""
-        index = self._index()
+        """Messages whose own text may hold one of the (normalised) pieces, most likely first
+        (sharing a substring with more pieces); found through the substrings of each
+        message's own text taken every TEXT_STEP characters, never by reading every message."""
+        grams = self._grams()
         hits: Counter[str] = Counter()
         for piece in pieces:
-            seen: set[str] = set()
-            for i in range(0, len(piece) - TEXT_K + 1):
-                for mid in index.get(piece[i:i + TEXT_K], ()):
-                    if mid not in seen:
-                        seen.add(mid)
-                        hits[mid] += 1
+            wanted = set(RE_ALL_GRAMS.findall(piece))
+            for mid, own in grams.items():
+                if not own.isdisjoint(wanted):
+                    hits[mid] += 1
         hits.pop(exclude, None)
         return sorted(hits, key=lambda mid: (-hits[mid], self._order[mid]))
 
-    def _index(self) -> dict[str, set[str]]:
-        if self._text_index is None:
-            index: dict[str, set[str]] = {}
-            for mid in self.messages:
-                own = self.own(mid)
-                for j in range(0, len(own) - TEXT_K + 1, TEXT_STEP):
-                    index.setdefault(own[j:j + TEXT_K], set()).add(mid)
-            self._text_index = index
-        return self._text_index
+    def _grams(self) -> dict[str, set[str]]:
+        """Each message's substrings of TEXT_K characters taken every TEXT_STEP characters of
+        its own text. (A set per message, made by the regular-expression engine, costs a quarter
+        of an index from substring to messages, which takes a dictionary update in Python per
+        substring; a piece is then checked against each set in C.)"""
+        if self._text_grams is None:
+            self._text_grams = {mid: set(RE_STEP_GRAMS.findall(self.own(mid))) for mid in self.messages}
+        return self._text_grams

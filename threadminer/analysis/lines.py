@@ -58,7 +58,21 @@ def split_line(raw: str) -> tuple[int, str]:
 def body_lines(body: str) -> list[Line]:
     """Every line of `body`, numbered from 1."""
     out = []
+    if "\r" in body:
+        for number, raw in enumerate(split_body(body), 1):
+            depth, content = split_line(raw)
+            out.append(Line(number, depth, content, raw, not content.strip()))
+        return out
+    # What `split_line` answers, without a call per line (bodies hold hundreds of thousands
+    # of lines): an unquoted line is its own content, a quoted one loses its markers.
+    markers = RE_MARKERS.match
     for number, raw in enumerate(split_body(body), 1):
-        depth, content = split_line(raw)
-        out.append(Line(number, depth, content, raw, not content.strip()))
+        if raw[:1] != ">":
+            out.append(Line(number, 0, raw, raw, not raw.strip()))
+            continue
+        m = markers(raw)  # (it matches: the line starts with ">")
+        content = raw[m.end():]
+        if content[:1] == " ":
+            content = content[1:]
+        out.append(Line(number, min(m.group().count(">"), MAX_DEPTH), content, raw, not content.strip()))
     return out

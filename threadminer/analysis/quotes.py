@@ -174,24 +174,18 @@ def _nonblank_from(lines: list[Line]) -> list[int]:
     return out
 
 
-def _attribution_at(lines: list[Line], depths: list[int], i: int,
-                    nonblank_from: list[int]) -> tuple[Attribution, int] | None:
-    """(attribution, lines it spans) starting at line i, when a deeper quote follows it."""
+def _attribution_at(lines: list[Line], depths: list[int], i: int, deeper1: bool,
+                    deeper2: bool) -> tuple[Attribution, int] | None:
+    """(attribution, lines it spans) starting at line i: one line when `deeper1` (a deeper
+    quote follows it), two when `deeper2` (a deeper quote follows the next line)."""
     depth = depths[i]
-    # Only a line a deeper quote follows can be an attribution (the next non-blank line,
-    # at most 3 on): most lines end here, before any pattern is tried.
-    n = len(lines)
-    deeper = [span for span in (1, 2) if i + span <= n and (after := nonblank_from[i + span]) < min(n, i + span + 3)
-              and depths[after] > depth]
-    if not deeper:
-        return None
     line = lines[i]
     spans: list[int] = []
-    if (2 in deeper and i + 1 < len(lines) and depths[i + 1] == depth and lines[i + 1].markers == line.markers
+    if (deeper2 and i + 1 < len(lines) and depths[i + 1] == depth and lines[i + 1].markers == line.markers
             and not lines[i + 1].blank and could_end_attribution(lines[i + 1].content)
             and could_start_attribution(line.content)):
         spans.append(2)  # wrapped over two lines: "On <date> Name" / "<addr> wrote:"
-    if 1 in deeper and could_end_attribution(line.content):
+    if deeper1 and could_end_attribution(line.content):
         spans.append(1)
     for span in spans:
         text = " ".join(x.content.strip() for x in lines[i:i + span])
@@ -204,8 +198,9 @@ def _attribution_at(lines: list[Line], depths: list[int], i: int,
 def _build(lines: list[Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, str]], list[int]]:
     """Voices and, per line, (voice, depth, kind); also the depth of each line."""
     depths = [x.markers for x in lines]
-    for i in range(len(lines)):
-        if _rewrapped(lines, i):
+    for i in range(1, len(lines) - 1):
+        # (A re-wrapped tail is less deep than the line before: most lines stop at that.)
+        if lines[i - 1].markers > lines[i].markers and _rewrapped(lines, i):
             depths[i] = lines[i - 1].markers
     voices = [_VoiceDraft(0, 0, None, None)]
     active: list[int | None] = [0]
@@ -213,6 +208,8 @@ def _build(lines: list[Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, s
 
     def chain(depth: int) -> int:
         """The current voice at `depth`, creating unnamed quoted voices down to it."""
+        if depth < len(active):
+            return active[depth]  # (`active` never holds None between calls: nothing to create)
         while len(active) <= depth:
             active.append(None)
         for d in range(1, depth + 1):
@@ -239,7 +236,10 @@ def _build(lines: list[Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, s
         if line.blank:
             i += 1
             continue
-        if _is_signature_start(lines, i, depth) or _is_footer_start(lines, i):
+        # Signatures ("--"), footers ("____") and header-block rules all start with "-" or
+        # "_": other lines are not asked.
+        ruled = line.content.lstrip()[:1] in ("-", "_")
+        if ruled and (_is_signature_start(lines, i, depth) or _is_footer_start(lines, i)):
             kind = FOOTER if RE_FOOTER_RULE.match(line.content) else SIGNATURE if depth == 0 else QUOTED_SIGNATURE
             voice = chain(depth)
             j = i
@@ -250,7 +250,7 @@ def _build(lines: list[Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, s
                 j += 1
             i = j
             continue
-        if is_block_start(line.content) or line.content.startswith(("From:", "*From:*")):
+        if (ruled and is_block_start(line.content)) or line.content.startswith(("From:", "*From:*")):
             same = [x.content for x in lines[i:i + 16]]
             block = parse_header_block(same)
             if block is not None and i == first_text and not depth and not is_block_start(line.content):
@@ -277,7 +277,14 @@ def _build(lines: list[Line]) -> tuple[list[_VoiceDraft], list[tuple[int, int, s
                     depths[j] += 1
                 i += span
                 continue
-        found = _attribution_at(lines, depths, i, nonblank_from)
+        # Only a line a deeper quote follows (the next non-blank line after it, or after it
+        # and the next, at most 3 on) can start an attribution: most lines stop at this
+        # look ahead, before any pattern is tried.
+        after = nonblank_from[i + 1]
+        deeper1 = after < i + 4 and after < n and depths[after] > depth
+        after = nonblank_from[i + 2] if i + 2 <= n else n
+        deeper2 = after < i + 5 and after < n and depths[after] > depth
+        found = _attribution_at(lines, depths, i, deeper1, deeper2) if deeper1 or deeper2 else None
         if found is not None:
             att, span = found
             before = next((j for j in range(i - 1, -1, -1) if not lines[j].blank), None)
