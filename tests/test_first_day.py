@@ -4,6 +4,7 @@ each on real input: the linux-modules epoch, the seed thread, notmuch's maildirs
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -94,6 +95,23 @@ def test_show_marks_the_message_and_caps_indentation(cli):
     assert SEED_ID in marked
     assert max(len(line) - len(line.lstrip()) for line in out if line.strip()) <= 2 + 2 * 16 + 8
     assert f"lore: https://lore.kernel.org/r/{SEED_ID}" in out
+
+
+def test_show_of_a_whole_file_is_the_same_in_every_process(tmp_path):
+    # `show FILE` marks every message of the file: their lore links follow the tree, not the
+    # order of a set (which changes with the interpreter's hash seed from run to run).
+    db = str(tmp_path / "s.sqlite3")
+    seed_thread = str(corpus_path("seed-thread", "thread.mbox"))
+    assert run(db, "-q", "import", seed_thread).returncode == 0
+    outputs = set()
+    for hash_seed in ("1", "2", "3"):
+        proc = subprocess.run([sys.executable, "-m", "threadminer", "--db", db, "show", "--offline", seed_thread],
+                              cwd=ROOT, capture_output=True, timeout=300, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        assert proc.returncode == 0, proc.stderr
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
+    links = [line for line in outputs.pop().decode().splitlines() if line.startswith("lore: ")]
+    assert len(links) == 27 and links[0].endswith("1665725448-31439-1-git-send-email-zhaoyang.huang@unisoc.com")
 
 
 def test_a_3000_deep_chain_shows_in_short_lines(cli, tmp_path):

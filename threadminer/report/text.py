@@ -70,6 +70,7 @@ def render_thread(thread: Thread, rules: bool = False, ghosts: dict | None = Non
     subject is shown only where it differs from the parent's ("Re: " aside). Messages whose
     key is in `marked` (those asked for) start with "*" and get their archive link below."""
     lines = []
+    asked = []  # the marked messages in the order the tree shows them (a set has none)
     for node, depth in thread.walk():
         parent = _nearest_message(thread, node.parent)
         show_subject = parent is None or (node.summary is not None and parent.summary is not None
@@ -78,8 +79,9 @@ def render_thread(thread: Thread, rules: bool = False, ghosts: dict | None = Non
         if rules and node.rule:
             text += f"  [{node.rule}]"
         lines.append(("* " if node.key in marked else "  ") + indent(depth) + text)
-    root = thread.nodes[thread.root]
-    links = [root.message_id] + [thread.nodes[k].message_id for k in marked if k in thread.nodes]
+        if node.key in marked:
+            asked.append(node.message_id)
+    links = [thread.nodes[thread.root].message_id, *asked]
     lines.append("")
     lines.extend(f"lore: {archive_url(mid)}" for mid in dict.fromkeys(links))
     return "\n".join(lines)
