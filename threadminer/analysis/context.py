@@ -3,14 +3,13 @@
 A `ThreadContext` holds the thread's messages decoded once, its tree (as the store keeps it)
 and indexes that keep quote resolution near-linear in the thread's size: senders by address
 and by folded name, each sender's messages by date (an attribution's date narrows them to a
-window first), and, built only when a quote must be looked for everywhere, the short
-substrings of each message's own text.
+window first), and, built only when a quote must be looked for everywhere, an index of the
+messages' own text by short substrings.
 """
 
 from __future__ import annotations
 
 import bisect
-import re
 import unicodedata
 from collections import Counter
 from datetime import datetime, timedelta
@@ -25,10 +24,6 @@ from .lines import split_body
 # own text; any quoted piece of at least K + STEP - 1 characters (19: quotes.MIN_MATCH_CHARS
 # is 20) meets one of them.
 TEXT_K, TEXT_STEP = 12, 8
-# Those substrings, and all of a quoted piece's (K characters from each position), taken by
-# the regular-expression engine rather than sliced one by one.
-RE_STEP_GRAMS = re.compile(rf"(?=(.{{{TEXT_K}}})).{{{TEXT_STEP}}}", re.S)
-RE_ALL_GRAMS = re.compile(rf"(?=(.{{{TEXT_K}}}))", re.S)
 # An attribution date is never further than this from the message it names (see
 # `attribution.AttributionDate.matches`: 38 hours for a date without a time).
 DATE_WINDOW = timedelta(hours=40)
@@ -104,7 +99,7 @@ class ThreadContext:
             ghost_ids = [node.message_id for node in tree.ghosts]
         self.ghost_ids = frozenset(ghost_ids) - set(self.messages)
         self._own: dict[str, str] = {}
-        self._text_grams: dict[str, set[str]] | None = None
+        self._text_index: dict[str, set[str]] | None = None
         # Attributions name the same few people again and again: each name/address is
         # matched against the senders once.
         self._matching: dict[tuple[str, str], list[str]] = {}
@@ -221,24 +216,26 @@ class ThreadContext:
     # --- where a quoted text comes from ----------------------------------------------------
 
     def text_candidates(self, pieces: Iterable[str], exclude: str | None = None) -> list[str]:
-        """Messages whose own text may hold one of the (normalised) pieces, most likely first
-        (sharing a substring with more pieces); found through the substrings of each
-        message's own text taken every TEXT_STEP characters, never by reading every message."""
-        grams = self._grams()
+        """Messages whose own text may hold one of the (normalised) pieces, most likely first;
+        found through the substring index, never by reading every message."""
+        index = self._index()
         hits: Counter[str] = Counter()
         for piece in pieces:
-            wanted = set(RE_ALL_GRAMS.findall(piece))
-            for mid, own in grams.items():
-                if not own.isdisjoint(wanted):
-                    hits[mid] += 1
+            seen: set[str] = set()
+            for i in range(0, len(piece) - TEXT_K + 1):
+                for mid in index.get(piece[i:i + TEXT_K], ()):
+                    if mid not in seen:
+                        seen.add(mid)
+                        hits[mid] += 1
         hits.pop(exclude, None)
         return sorted(hits, key=lambda mid: (-hits[mid], self._order[mid]))
 
-    def _grams(self) -> dict[str, set[str]]:
-        """Each message's substrings of TEXT_K characters taken every TEXT_STEP characters of
-        its own text. (A set per message, made by the regular-expression engine, costs a quarter
-        of an index from substring to messages, which takes a dictionary update in Python per
-        substring; a piece is then checked against each set in C.)"""
-        if self._text_grams is None:
-            self._text_grams = {mid: set(RE_STEP_GRAMS.findall(self.own(mid))) for mid in self.messages}
-        return self._text_grams
+    def _index(self) -> dict[str, set[str]]:
+        if self._text_index is None:
+            index: dict[str, set[str]] = {}
+            for mid in self.messages:
+                own = self.own(mid)
+                for j in range(0, len(own) - TEXT_K + 1, TEXT_STEP):
+                    index.setdefault(own[j:j + TEXT_K], set()).add(mid)
+            self._text_index = index
+        return self._text_index
