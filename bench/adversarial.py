@@ -13,6 +13,8 @@ runs past --timeout is stopped and shown as ">" its limit, its exponent as a low
 Shapes (issue 12):
   deep-chain          a reply chain N deep (each References: the root and 19 last ancestors)
   flat-thread         N replies to one message, each quoting it
+  unknown-quotes      N replies to one message, each quoting text no message holds (every
+                      quote is looked for through the whole thread's text)
   many-references     one reply whose References name N ids
   long-header         one message whose To: names N addresses
   headerless-replies  N "Re:" replies without In-Reply-To/References, one subject
@@ -88,6 +90,21 @@ def build_flat_thread(folder: Path, n: int) -> Built:
         msgs.append(message(f"flat{i}@bench.example", "Re: [PATCH] flat", T0 + timedelta(seconds=i),
                             f"> The patch.\n\nReply {i}.\n", irt=root, refs=[root]))
     path = folder / "flat.mbox"
+    path.write_bytes(mbox(msgs))
+    return Built(str(path), root)
+
+
+def build_unknown_quotes(folder: Path, n: int) -> Built:
+    # Stands for replies quoting mail the archive lacks (cross-posts, off-list mail): no
+    # attribution and no parent's text to find the quote in, so it is searched for in every
+    # message of the thread, a step that must stay linear in the thread's size.
+    root = "lost0@bench.example"
+    msgs = [message(root, "[PATCH] lost", T0, "The patch.\nIt changes one line.\n")]
+    for i in range(1, n + 1):
+        msgs.append(message(f"lost{i}@bench.example", "Re: [PATCH] lost", T0 + timedelta(seconds=i),
+                            f"> Text of a message nobody kept, number {i * 31}, long enough to look for.\n"
+                            f"> Its second line, number {i * 17}.\n\nReply {i}.\n", irt=root, refs=[root]))
+    path = folder / "lost.mbox"
     path.write_bytes(mbox(msgs))
     return Built(str(path), root)
 
@@ -185,6 +202,7 @@ SHAPES: dict[str, Shape] = {
                         [["import", "{src}"], ["threads"], ["show", "{root}", "--json"], ["show", "{root}"]]),
     "flat-thread": Shape(build_flat_thread, (5_000, 50_000),
                          [["import", "{src}"], ["threads"], ["show", "{root}", "--json"], ["quotes", "{root}", "--json"]]),
+    "unknown-quotes": Shape(build_unknown_quotes, (2_000, 20_000), [["import", "{src}"], ["quotes", "{root}", "--json"]]),
     "many-references": Shape(build_many_references, (30_000, 300_000),
                              [["import", "{src}"], ["show", "{root}", "--json"], ["threads"]]),
     "long-header": Shape(build_long_header, (10_000, 100_000), [["import", "{src}"], ["show", "{root}", "--json"]]),
