@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import corpus_path
+from tests.test_outcome_labels import check_record
 
 DATA = Path(__file__).resolve().parent / "data" / "outcomes"
 LABELS = DATA / "heldout.jsonl"
@@ -65,20 +66,8 @@ def norm(text: str) -> str:
 
 def test_every_record_has_the_schema():
     for n, rec in enumerate(load_labels(), 1):
-        assert set(rec) - {"note"} == FIELDS, f"record {n}: fields {sorted(rec)}"
+        check_record(n, rec, FIELDS)
         assert rec["corpus"] in CORPORA, f"record {n}: corpus {rec['corpus']}"
-        assert rec["verdict"] in VERDICTS, f"record {n}: {rec['verdict']}"
-        assert rec["signal"] in SIGNALS, f"record {n}: {rec['signal']}"
-        assert RE_DATE.match(rec["date"]), f"record {n}: date {rec['date']}"
-        for key in ("thread", "message_id", "by", "rule_hint", "evidence"):
-            assert isinstance(rec[key], str) and rec[key].strip(), f"record {n}: empty {key}"
-        prop = rec["proposal"]
-        assert set(prop) == {"message_id", "kind", "version", "title"}, f"record {n}: proposal {sorted(prop)}"
-        assert prop["kind"] in KINDS, f"record {n}: kind {prop['kind']}"
-        assert prop["version"] is None or (isinstance(prop["version"], int) and prop["version"] >= 1)
-        assert isinstance(prop["title"], str) and prop["title"].strip()
-        if "note" in rec:
-            assert isinstance(rec["note"], str) and rec["note"].strip()
 
 
 def test_the_set_meets_its_size_and_coverage_targets():

@@ -47,21 +47,26 @@ def norm(text: str) -> str:
 
 # --- the data file alone -------------------------------------------------------------
 
+def check_record(n: int, rec: dict, fields: set[str] = FIELDS) -> None:
+    """One labelled outcome's schema and vocabulary (the held-out set's test shares it)."""
+    assert set(rec) - {"note"} == fields, f"record {n}: fields {sorted(rec)}"
+    assert rec["verdict"] in VERDICTS, f"record {n}: {rec['verdict']}"
+    assert rec["signal"] in SIGNALS, f"record {n}: {rec['signal']}"
+    assert RE_DATE.match(rec["date"]), f"record {n}: date {rec['date']}"
+    for key in ("thread", "message_id", "by", "rule_hint", "evidence"):
+        assert isinstance(rec[key], str) and rec[key].strip(), f"record {n}: empty {key}"
+    prop = rec["proposal"]
+    assert set(prop) == {"message_id", "kind", "version", "title"}, f"record {n}: proposal {sorted(prop)}"
+    assert prop["kind"] in KINDS, f"record {n}: kind {prop['kind']}"
+    assert prop["version"] is None or (isinstance(prop["version"], int) and prop["version"] >= 1)
+    assert isinstance(prop["title"], str) and prop["title"].strip()
+    if "note" in rec:
+        assert isinstance(rec["note"], str) and rec["note"].strip()
+
+
 def test_every_record_has_the_schema():
     for n, rec in enumerate(load_labels(), 1):
-        assert set(rec) - {"note"} == FIELDS, f"record {n}: fields {sorted(rec)}"
-        assert rec["verdict"] in VERDICTS, f"record {n}: {rec['verdict']}"
-        assert rec["signal"] in SIGNALS, f"record {n}: {rec['signal']}"
-        assert RE_DATE.match(rec["date"]), f"record {n}: date {rec['date']}"
-        for key in ("thread", "message_id", "by", "rule_hint", "evidence"):
-            assert isinstance(rec[key], str) and rec[key].strip(), f"record {n}: empty {key}"
-        prop = rec["proposal"]
-        assert set(prop) == {"message_id", "kind", "version", "title"}, f"record {n}: proposal {sorted(prop)}"
-        assert prop["kind"] in KINDS, f"record {n}: kind {prop['kind']}"
-        assert prop["version"] is None or (isinstance(prop["version"], int) and prop["version"] >= 1)
-        assert isinstance(prop["title"], str) and prop["title"].strip()
-        if "note" in rec:
-            assert isinstance(rec["note"], str) and rec["note"].strip()
+        check_record(n, rec)
 
 
 def test_the_set_meets_its_size_and_coverage_targets():
